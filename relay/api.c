@@ -1,0 +1,205 @@
+/*
+ * api.c: /api/v1 and health handlers; see api.h.
+ */
+#include "api.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "config.h"
+#include "http_server.h"
+#include "limits.h"
+#include "relay.h"
+#include "store.h"
+#include "util.h"
+
+/* Returns new: an RFC 3339 string, or JSON null for 0. */
+static json_t *
+json_time(int64_t ms)
+{
+	char buf[40];
+
+	if (ms <= 0)
+		return json_null();
+	util_time_format(ms, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* Parses a stored JSON object; returns new, {} when it is not one. */
+static json_t *
+json_object_or_empty(const char *text)
+{
+	json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	if (j == NULL || !json_is_object(j)) {
+		json_decref(j);
+		return json_object();
+	}
+	return j;
+}
+
+/* "The value" of a stored alert; JSON null when it has none. */
+static json_t *
+row_value(const struct config *cfg, const struct store_alert_row *r,
+	  json_t *annotations)
+{
+	json_t *vals = r->vals != NULL ? json_loads(r->vals, 0, NULL) : NULL;
+	struct alert_value *v = NULL;
+	struct kvlist ann = {NULL, 0};
+	size_t n = 0;
+	const char *k;
+	json_t *x;
+	double out;
+	int have;
+
+	if (json_is_object(vals)) {
+		v = xcalloc(json_object_size(vals), sizeof(*v));
+		json_object_foreach(vals, k, x)
+		{
+			if (json_is_number(x)) {
+				v[n].ref = (char *)k;
+				v[n].v = json_number_value(x);
+				n++;
+			}
+		}
+	}
+	/* A borrowed, sorted one-entry view of the "value" annotation. */
+	struct kv one;
+	json_t *va = json_object_get(annotations, "value");
+	if (json_is_string(va)) {
+		one.key = (char *)"value";
+		one.value = (char *)json_string_value(va);
+		ann.v = &one;
+		ann.n = 1;
+	}
+	have = alert_value(v, n, &cfg->grouping.value_ref, NULL, &ann, &out);
+	free(v);
+	json_decref(vals);
+	return have && isfinite(out) ? json_real(out) : json_null();
+}
+
+struct list_ctx {
+	const struct config *cfg;
+	json_t *list;
+};
+
+static int
+alert_row(void *arg, const struct store_alert_row *r)
+{
+	struct list_ctx *lc = arg;
+	json_t *annotations = json_object_or_empty(r->annotations);
+	json_t *o;
+
+	o = json_pack(
+	    "{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:n,s:b}", "id",
+	    r->id, "source", r->source, "namespace", r->namespace, "alertname",
+	    r->alertname, "state", r->state, "labels",
+	    json_object_or_empty(r->labels), "annotations", annotations,
+	    "starts_at", json_time(r->starts_at), "ends_at",
+	    json_time(r->ends_at), "value", row_value(lc->cfg, r, annotations),
+	    "fires", (json_int_t)r->fires, "incident_id",
+	    r->incident_id > 0 ? json_integer(r->incident_id) : json_null(),
+	    "snoozed_by", "stale", r->stale);
+	if (o != NULL) {
+		json_object_set_new(o, "value_string",
+				    json_string(r->value_string));
+		json_object_set_new(o, "last_seen", json_time(r->last_seen));
+		json_array_append_new(lc->list, o);
+	}
+	return 0;
+}
+
+/* Parses ?limit= within bounds; -1 when malformed. */
+static int
+query_limit(struct http_ctx *c, size_t *out)
+{
+	const char *s = http_query(c, "limit");
+	long long n;
+	const char *err;
+
+	*out = LIMIT_API_LIST_DEFAULT;
+	if (s == NULL)
+		return 0;
+	if (util_strtonum(s, 1, LIMIT_API_LIST, &n, &err) != 0)
+		return -1;
+	*out = (size_t)n;
+	return 0;
+}
+
+void
+api_alerts(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+	struct store_alert_filter f;
+	struct list_ctx lc = {r->cfg, json_array()};
+	const char *state = http_query(c, "state");
+
+	memset(&f, 0, sizeof(f));
+	f.namespace = http_query(c, "namespace");
+	if (f.namespace != NULL && *f.namespace == '\0')
+		f.namespace = NULL;
+	if (query_limit(c, &f.limit) != 0) {
+		json_decref(lc.list);
+		http_reply_error(c->req, 400,
+				 "limit: a whole number from 1 to %d",
+				 LIMIT_API_LIST);
+		return;
+	}
+	if (state != NULL && *state != '\0') {
+		if (strcmp(state, "snoozed") == 0) {
+			/* Snoozes arrive with their own issue: none match yet.
+			 */
+			http_reply_json(c->req, 200,
+					json_pack("{s:o}", "alerts", lc.list));
+			return;
+		}
+		if (strcmp(state, "firing") != 0 &&
+		    strcmp(state, "resolved") != 0) {
+			json_decref(lc.list);
+			http_reply_error(
+			    c->req, 400,
+			    "state: one of firing, resolved, snoozed");
+			return;
+		}
+		f.state = state;
+	}
+	f.fires_since = relay_now(r) - 24 * 3600 * 1000LL;
+	if (store_alerts_list(r->store, &f, alert_row, &lc) < 0) {
+		json_decref(lc.list);
+		http_reply_error(c->req, 503, "database: %s",
+				 store_errmsg(r->store));
+		return;
+	}
+	http_reply_json(c->req, 200, json_pack("{s:o}", "alerts", lc.list));
+}
+
+void
+api_healthz(struct http_ctx *c)
+{
+	http_reply_json(c->req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void
+api_readyz(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+
+	if (!r->migrated) {
+		http_reply_error(c->req, 503, "migrations not applied");
+		return;
+	}
+	if (store_degraded(r->store)) {
+		http_reply_error(c->req, 503, "database cannot commit: %s",
+				 store_errmsg(r->store));
+		return;
+	}
+	if (r->loop_lag_ms > 1000) {
+		http_reply_error(c->req, 503, "event loop lagging (%lld ms)",
+				 (long long)r->loop_lag_ms);
+		return;
+	}
+	http_reply_json(c->req, 200, json_pack("{s:s}", "status", "ready"));
+}

@@ -1,0 +1,229 @@
+/*
+ * main.c: argv, the relay context, signals, timers and the event loop.
+ * This file alone creates and dispatches the event_base.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "cli.h"
+#include "config.h"
+#include "http_server.h"
+#include "ingest.h"
+#include "log.h"
+#include "pipeline.h"
+#include "relay.h"
+#include "store.h"
+#include "util.h"
+
+/* How often the loop measures its own lag. */
+#define LAG_PROBE_MS 250
+
+int64_t
+relay_now(const struct relay *r)
+{
+	return util_now_ms() + r->clock_offset_ms;
+}
+
+struct loop_timers {
+	struct relay *relay;
+	struct event *sigterm, *sigint, *sighup;
+	struct event *lag;
+	int64_t lag_expected;
+};
+
+static void
+on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct loop_timers *t = arg;
+	struct relay *r = t->relay;
+
+	if (r->stopping)
+		return;
+	r->stopping = 1;
+	log_event(LOG_INFO, "stopping", "signal",
+		  sig == SIGINT ? "INT" : "TERM", NULL);
+	/* Answer what was accepted, then leave the loop: jobs not processed
+	 * yet stay in the database for the next start. */
+	ingest_free(r->ingest);
+	r->ingest = NULL;
+	event_base_loopexit(r->base, NULL);
+}
+
+static void
+on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct loop_timers *t = arg;
+	struct relay *r = t->relay;
+	char err[1024];
+	struct config *next = config_load(
+	    r->cfg->path[0] != '\0' ? r->cfg->path : NULL, err, sizeof(err));
+
+	if (next == NULL) {
+		log_event(LOG_ERROR, "reload refused; the old config stays",
+			  "error", err, NULL);
+		return;
+	}
+	if (strcmp(next->listen, r->cfg->listen) != 0 ||
+	    strcmp(next->database, r->cfg->database) != 0)
+		log_event(LOG_WARN,
+			  "listen and database changes take effect at the next "
+			  "restart",
+			  NULL);
+	/* Keep what needs a restart as it is running. */
+	free(next->listen);
+	next->listen = xstrdup(r->cfg->listen);
+	free(next->listen_host);
+	next->listen_host = xstrdup(r->cfg->listen_host);
+	next->listen_port = r->cfg->listen_port;
+	free(next->database);
+	next->database = xstrdup(r->cfg->database);
+	config_free(r->cfg);
+	r->cfg = next;
+	log_setup(next->log.level, next->log.format);
+	http_server_apply_config(r->http);
+	log_event(LOG_INFO, "config reloaded", "path", next->path, NULL);
+}
+
+static void
+on_lag(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_timers *t = arg;
+	int64_t now = util_now_ms();
+
+	if (t->lag_expected > 0)
+		t->relay->loop_lag_ms =
+		    now > t->lag_expected ? now - t->lag_expected : 0;
+	t->lag_expected = now + LAG_PROBE_MS;
+}
+
+static int
+serve(const struct cli_args *a)
+{
+	struct relay r;
+	struct loop_timers t;
+	struct event_config *ec = NULL;
+	char err[1024];
+	const char *off;
+	int rc = 1;
+
+	memset(&r, 0, sizeof(r));
+	memset(&t, 0, sizeof(t));
+	r.cfg = config_load(a->config, err, sizeof(err));
+	if (r.cfg == NULL) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		return 2;
+	}
+	if (config_check_exposure(r.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "alert-delivery: refusing to start: %s\n", err);
+		config_free(r.cfg);
+		return 2;
+	}
+	log_setup(r.cfg->log.level, r.cfg->log.format);
+	/* Tests move the relay's clock instead of waiting for it. */
+	off = getenv("ALERT_DELIVERY_CLOCK_OFFSET");
+	if (off != NULL && *off != '\0') {
+		int neg = *off == '-';
+		if (util_duration_parse(off + neg, &r.clock_offset_ms) != 0) {
+			fprintf(stderr,
+				"alert-delivery: ALERT_DELIVERY_CLOCK_OFFSET: "
+				"not a duration\n");
+			config_free(r.cfg);
+			return 2;
+		}
+		if (neg)
+			r.clock_offset_ms = -r.clock_offset_ms;
+	}
+	r.started_at = relay_now(&r);
+
+	r.store = store_open(r.cfg->database, STORE_RW, err, sizeof(err));
+	if (r.store == NULL) {
+		log_event(LOG_ERROR, "cannot open the database", "error", err,
+			  NULL);
+		goto done;
+	}
+	if (store_migrate(r.store, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "cannot migrate the database", "error",
+			  err, NULL);
+		goto done;
+	}
+	r.migrated = 1;
+	store_checkpointer_start(r.store, 1000);
+
+	ec = event_config_new();
+	r.base = event_base_new_with_config(ec);
+	if (r.base == NULL) {
+		log_event(LOG_ERROR, "cannot create the event loop", NULL);
+		goto done;
+	}
+	/* Priority 0: I/O; 1: group commits and processing turns. */
+	event_base_priority_init(r.base, 2);
+	r.pipeline = pipeline_new(&r);
+	r.ingest = ingest_new(&r);
+	r.http = http_server_new(&r, err, sizeof(err));
+	if (r.http == NULL) {
+		log_event(LOG_ERROR, "cannot listen", "error", err, NULL);
+		goto done;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	t.relay = &r;
+	t.sigterm = evsignal_new(r.base, SIGTERM, on_stop, &t);
+	t.sigint = evsignal_new(r.base, SIGINT, on_stop, &t);
+	t.sighup = evsignal_new(r.base, SIGHUP, on_reload, &t);
+	t.lag = event_new(r.base, -1, EV_PERSIST, on_lag, &t);
+	evsignal_add(t.sigterm, NULL);
+	evsignal_add(t.sigint, NULL);
+	evsignal_add(t.sighup, NULL);
+	{
+		struct timeval tv = {0, LAG_PROBE_MS * 1000};
+		evtimer_add(t.lag, &tv);
+	}
+	/* Jobs accepted before a crash or stop are applied now. */
+	pipeline_kick(r.pipeline);
+
+	log_event(LOG_INFO, "listening", "listen", r.cfg->listen, "database",
+		  r.cfg->database, "mode",
+		  config_preview(r.cfg) ? "preview" : "slack", NULL);
+	event_base_dispatch(r.base);
+	rc = 0;
+	log_event(LOG_INFO, "stopped", NULL);
+done:
+	if (t.sigterm != NULL) {
+		event_free(t.sigterm);
+		event_free(t.sigint);
+		event_free(t.sighup);
+		event_free(t.lag);
+	}
+	ingest_free(r.ingest);
+	http_server_free(r.http);
+	pipeline_free(r.pipeline);
+	if (r.base != NULL)
+		event_base_free(r.base);
+	if (ec != NULL)
+		event_config_free(ec);
+	store_close(r.store);
+	config_free(r.cfg);
+	libevent_global_shutdown();
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli_args a;
+	int rc = cli_parse(argc, argv, &a);
+
+	if (rc != 0)
+		return rc;
+	if (a.help) {
+		cli_help(a.command);
+		return 0;
+	}
+	if (strcmp(a.command, "serve") == 0)
+		return serve(&a);
+	return cli_run(&a);
+}

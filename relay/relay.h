@@ -1,0 +1,48 @@
+/*
+ * relay.h: struct relay, the daemon's one shared context. main.c owns it and
+ * the event loop; every handler receives it. There are no other mutable
+ * globals (the log sink aside).
+ */
+#ifndef RELAY_H
+#define RELAY_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+struct config;
+struct store;
+struct http_server;
+struct ingest;
+struct pipeline;
+
+/* Counters kept until they are exported by /metrics. */
+struct relay_stats {
+	uint64_t webhooks[2][6]; /* [source][class: 2xx,400,401,413,415,5xx] */
+	uint64_t alerts_received[2];
+	uint64_t alerts_truncated;
+	uint64_t jobs_processed;
+	int64_t watchdog_last_seen; /* Unix ms */
+};
+
+struct relay {
+	struct config *cfg; /* current config; replaced whole on reload */
+	struct event_base *base;
+	struct store *store;
+	struct http_server *http;
+	struct ingest *ingest;
+	struct pipeline *pipeline;
+	int64_t started_at;	 /* Unix ms */
+	int64_t clock_offset_ms; /* tests shift the clock
+				    (ALERT_DELIVERY_CLOCK_OFFSET) */
+	int stopping;
+	int migrated;	     /* schema current: ready to serve */
+	int64_t loop_lag_ms; /* last measured event-loop delay */
+	uint64_t next_request_id;
+	struct relay_stats stats;
+};
+
+/* The relay's clock (Unix ms): the wall clock plus the test offset. */
+int64_t relay_now(const struct relay *r);
+
+#endif /* RELAY_H */

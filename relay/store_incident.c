@@ -1,0 +1,224 @@
+/*
+ * store_incident.c: incidents; see store.h.
+ */
+#include "store_int.h"
+
+#include <string.h>
+
+#define INCIDENT_COLUMNS                                                       \
+	"id, key, namespace, alertname, labels, state = 'open', channel, "     \
+	"severity, opened_at, coalesce(closed_at, 0), changed_at, "            \
+	"coalesce(root_id, 0), slack_channel, slack_ts, "                      \
+	"coalesce(last_visible, 0), coalesce(last_update, 0), stale "
+
+static void
+fill_incident(sqlite3_stmt *st, struct store_incident *i)
+{
+	i->id = sqlite3_column_int64(st, 0);
+	i->key = store_col_text(st, 1);
+	i->namespace = store_col_text(st, 2);
+	i->alertname = store_col_text(st, 3);
+	i->labels = store_col_text(st, 4);
+	i->open = sqlite3_column_int(st, 5);
+	i->channel = store_col_text(st, 6);
+	i->severity = store_col_text(st, 7);
+	i->opened_at = sqlite3_column_int64(st, 8);
+	i->closed_at = sqlite3_column_int64(st, 9);
+	i->changed_at = sqlite3_column_int64(st, 10);
+	i->root_id = sqlite3_column_int64(st, 11);
+	i->slack_channel = store_col_text_or_null(st, 12);
+	i->slack_ts = store_col_text_or_null(st, 13);
+	i->last_visible = sqlite3_column_int64(st, 14);
+	i->last_update = sqlite3_column_int64(st, 15);
+	i->stale = sqlite3_column_int(st, 16);
+}
+
+/* Steps a statement expected to give at most one incident row. The row's
+ * strings stay valid until the statement is used again, so it is not reset
+ * on success (store_stmt resets it at the next use). */
+static int
+one_incident(struct store *s, sqlite3_stmt *st, struct store_incident *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		fill_incident(st, out);
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(s, "incident");
+}
+
+int
+store_incident_find(struct store *s, const char *key, int64_t closed_since,
+		    struct store_incident *out)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_INCIDENT_FIND,
+	    "SELECT " INCIDENT_COLUMNS "FROM incidents WHERE key = ?1 AND "
+	    "(state = 'open' OR closed_at >= ?2) ORDER BY state = 'open' DESC, "
+	    "closed_at DESC LIMIT 1");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, closed_since);
+	return one_incident(s, st, out);
+}
+
+int
+store_incident_get(struct store *s, int64_t id, struct store_incident *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_GET,
+				      "SELECT " INCIDENT_COLUMNS
+				      "FROM incidents WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return one_incident(s, st, out);
+}
+
+int64_t
+store_incident_create(struct store *s, const char *key, const char *ns,
+		      const char *alertname, const char *labels_json,
+		      const char *channel, const char *severity, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_INCIDENT_CREATE,
+	    "INSERT INTO incidents (key, namespace, alertname, labels, state, "
+	    "channel, severity, opened_at, changed_at) VALUES (?, ?, ?, ?, "
+	    "'open', ?, ?, ?, ?)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, alertname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, labels_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, severity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 8, now);
+	if (store_exec_stmt(s, st, "incident create") != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int
+store_incident_reopen(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_INCIDENT_REOPEN,
+	    "UPDATE incidents SET state = 'open', closed_at = NULL, stale = 0, "
+	    "changed_at = ? WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(s, st, "incident reopen");
+}
+
+int
+store_incident_close(struct store *s, int64_t id, int64_t now, int stale)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, ST_INCIDENT_CLOSE,
+		       "UPDATE incidents SET state = 'closed', closed_at = ?1, "
+		       "changed_at = ?1, stale = ?2 WHERE id = ?3");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, stale);
+	sqlite3_bind_int64(st, 3, id);
+	return store_exec_stmt(s, st, "incident close");
+}
+
+int
+store_incident_set_root(struct store *s, int64_t id, int64_t root_id)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, ST_INCIDENT_SET_ROOT,
+		       "UPDATE incidents SET root_id = ? WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, root_id);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(s, st, "incident root");
+}
+
+int
+store_incident_set_last_update(struct store *s, int64_t id, int64_t at)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_SET_LAST_UPDATE,
+				      "UPDATE incidents SET last_update = ?, "
+				      "changed_at = ? WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_int64(st, 3, id);
+	return store_exec_stmt(s, st, "incident last update");
+}
+
+int
+store_incident_counts(struct store *s, int64_t id,
+		      struct store_incident_counts *out)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_INCIDENT_COUNTS,
+	    "SELECT coalesce(sum(state = 'firing'), 0), "
+	    "coalesce(sum(state = 'resolved'), 0), coalesce(sum(stale), 0) "
+	    "FROM alerts WHERE incident_id = ?");
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->firing = sqlite3_column_int64(st, 0);
+		out->resolved = sqlite3_column_int64(st, 1);
+		out->stale = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, "incident counts");
+}
+
+int
+store_incidents_list(struct store *s, const struct store_incident_filter *f,
+		     int (*cb)(void *arg, const struct store_incident *i),
+		     void *arg)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_INCIDENTS_LIST,
+	    "SELECT " INCIDENT_COLUMNS "FROM incidents WHERE (?1 IS NULL OR "
+	    "namespace = ?1) AND (?2 < 0 OR (state = 'open') = ?2) "
+	    "ORDER BY changed_at DESC, id DESC LIMIT ?3");
+	int n = 0, rc;
+
+	if (st == NULL)
+		return -1;
+	if (f->namespace != NULL)
+		sqlite3_bind_text(st, 1, f->namespace, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, f->state);
+	sqlite3_bind_int64(st, 3, (int64_t)f->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_incident i;
+		fill_incident(st, &i);
+		n++;
+		if (cb(arg, &i) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "incidents list");
+	return n;
+}

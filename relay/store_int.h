@@ -1,0 +1,89 @@
+/*
+ * store_int.h: what the store's own files share (store.c and store_*.c).
+ * Nothing outside the store includes this.
+ */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Every statement of the relay, prepared on first use and kept. */
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_DATA_VERSION,
+	ST_JOB_ADD,
+	ST_JOBS_PENDING,
+	ST_JOB_DONE,
+	ST_JOBS_PENDING_COUNT,
+	ST_ALERT_PREV,
+	ST_ALERT_PUT,
+	ST_EPISODE_START,
+	ST_EPISODE_END,
+	ST_EPISODE_COUNT,
+	ST_ALERTS_LIST,
+	ST_ALERTS_FIRING_IN_GROUP,
+	ST_ALERTS_STALE,
+	ST_ALERT_RESOLVE,
+	ST_INCIDENT_FIND,
+	ST_INCIDENT_GET,
+	ST_INCIDENT_CREATE,
+	ST_INCIDENT_REOPEN,
+	ST_INCIDENT_CLOSE,
+	ST_INCIDENT_SET_ROOT,
+	ST_INCIDENT_SET_LAST_UPDATE,
+	ST_INCIDENT_COUNTS,
+	ST_INCIDENT_ALERTS,
+	ST_INCIDENTS_LIST,
+	ST_MESSAGE_ADD,
+	ST_MESSAGE_FIND_UPDATE,
+	ST_MESSAGE_SET_NOT_BEFORE,
+	ST_MESSAGES_DUE,
+	ST_MESSAGES_NEXT_DUE,
+	ST_MESSAGE_RENDERED,
+	ST_MESSAGES_LIST,
+	ST_MESSAGE_IS_QUEUED,
+	ST__COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	enum store_mode mode;
+	sqlite3_stmt *stmt[ST__COUNT];
+	int in_tx;
+	int degraded;
+	int64_t data_version;
+	char errmsg[512];
+
+	/* checkpointer thread */
+	pthread_t ckpt_thread;
+	int ckpt_running;
+	int ckpt_interval_ms;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	int ckpt_stop;
+};
+
+/*
+ * Borrowed: statement `id`, prepared from sql on first use and kept (the
+ * SQL stands where it is used), reset and with bindings cleared; or NULL
+ * with errmsg set. Valid until store_close.
+ */
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id, const char *sql);
+
+/* Records the connection's error message with a prefix; returns -1. */
+int store_fail(struct store *s, const char *what);
+
+/* Column helpers: text as "" (or NULL with _or_null) when NULL. */
+const char *store_col_text(sqlite3_stmt *st, int i);
+const char *store_col_text_or_null(sqlite3_stmt *st, int i);
+
+/* Runs a statement that returns no rows; 0 or -1. Resets it after. */
+int store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what);
+
+#endif /* STORE_INT_H */

@@ -1,0 +1,234 @@
+/*
+ * store_message.c: the outbox of Slack messages; see store.h.
+ */
+#include "store_int.h"
+
+#include <string.h>
+
+#define MESSAGE_COLUMNS                                                        \
+	"m.id, coalesce(m.incident_id, 0), m.kind, m.template, m.channel, "    \
+	"coalesce(m.thread_of, 0), m.detail, m.text, m.blocks, m.mentions, "   \
+	"m.state, m.priority, m.broadcast, m.created_at, m.not_before, "       \
+	"m.attempts, coalesce(m.next_attempt, 0), coalesce(m.posted_at, 0), "  \
+	"m.slack_channel, m.ts, m.error "
+
+static void
+fill_message(sqlite3_stmt *st, struct store_message *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->incident_id = sqlite3_column_int64(st, 1);
+	m->kind = store_col_text(st, 2);
+	m->template = store_col_text(st, 3);
+	m->channel = store_col_text(st, 4);
+	m->thread_of = sqlite3_column_int64(st, 5);
+	m->detail = store_col_text(st, 6);
+	m->text = store_col_text(st, 7);
+	m->blocks = store_col_text(st, 8);
+	m->mentions = store_col_text(st, 9);
+	m->state = store_col_text(st, 10);
+	m->priority = sqlite3_column_int(st, 11);
+	m->broadcast = sqlite3_column_int(st, 12);
+	m->created_at = sqlite3_column_int64(st, 13);
+	m->not_before = sqlite3_column_int64(st, 14);
+	m->attempts = sqlite3_column_int(st, 15);
+	m->next_attempt = sqlite3_column_int64(st, 16);
+	m->posted_at = sqlite3_column_int64(st, 17);
+	m->slack_channel = store_col_text_or_null(st, 18);
+	m->ts = store_col_text_or_null(st, 19);
+	m->error = store_col_text_or_null(st, 20);
+}
+
+static int
+each_message(struct store *s, sqlite3_stmt *st,
+	     int (*cb)(void *arg, const struct store_message *m), void *arg)
+{
+	int n = 0, rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_message m;
+		fill_message(st, &m);
+		n++;
+		if (cb(arg, &m) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "messages");
+	return n;
+}
+
+int64_t
+store_message_add(struct store *s, const struct store_message *m)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_MESSAGE_ADD,
+	    "INSERT INTO messages (incident_id, kind, template, channel, "
+	    "thread_of, detail, mentions, state, priority, broadcast, "
+	    "created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, "
+	    "?, ?, ?)");
+
+	if (st == NULL)
+		return -1;
+	if (m->incident_id > 0)
+		sqlite3_bind_int64(st, 1, m->incident_id);
+	sqlite3_bind_text(st, 2, m->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->template, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, m->channel, -1, SQLITE_STATIC);
+	if (m->thread_of > 0)
+		sqlite3_bind_int64(st, 5, m->thread_of);
+	sqlite3_bind_text(st, 6, m->detail != NULL ? m->detail : "{}", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, m->mentions != NULL ? m->mentions : "[]", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, m->priority);
+	sqlite3_bind_int(st, 9, m->broadcast);
+	sqlite3_bind_int64(st, 10, m->created_at);
+	sqlite3_bind_int64(st, 11, m->not_before);
+	if (store_exec_stmt(s, st, "message add") != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int64_t
+store_message_update_root(struct store *s, int64_t incident_id, int64_t root_id,
+			  const char *channel, int64_t not_before, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_MESSAGE_FIND_UPDATE,
+	    "SELECT id, not_before FROM messages WHERE thread_of = ? AND "
+	    "kind = 'update' AND state = 'queued' LIMIT 1");
+	struct store_message m;
+	int64_t id = 0, nb = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, root_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		nb = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "find update");
+	if (id > 0) {
+		if (not_before >= nb)
+			return id;
+		st = store_stmt(
+		    s, ST_MESSAGE_SET_NOT_BEFORE,
+		    "UPDATE messages SET not_before = ? WHERE id = ?");
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, not_before);
+		sqlite3_bind_int64(st, 2, id);
+		return store_exec_stmt(s, st, "update not_before") == 0 ? id
+									: -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.incident_id = incident_id;
+	m.kind = "update";
+	m.template = "root";
+	m.channel = channel;
+	m.thread_of = root_id;
+	m.created_at = now;
+	m.not_before = not_before;
+	return store_message_add(s, &m);
+}
+
+int
+store_messages_due(struct store *s, int64_t now, size_t limit,
+		   int (*cb)(void *arg, const struct store_message *m),
+		   void *arg)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_MESSAGES_DUE,
+	    "SELECT " MESSAGE_COLUMNS "FROM messages m WHERE m.state = "
+	    "'queued' AND m.not_before <= ? ORDER BY m.priority DESC, m.id "
+	    "LIMIT ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (int64_t)limit);
+	return each_message(s, st, cb, arg);
+}
+
+int64_t
+store_messages_next_due(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_MESSAGES_NEXT_DUE,
+	    "SELECT coalesce(min(not_before), 0) FROM messages WHERE state = "
+	    "'queued'");
+	int64_t t = -1;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return t;
+}
+
+int
+store_message_rendered(struct store *s, int64_t id, const char *text,
+		       const char *blocks, const char *mentions,
+		       const char *state, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_MESSAGE_RENDERED,
+	    "UPDATE messages SET text = ?, blocks = ?, mentions = ?, state = "
+	    "?, "
+	    "posted_at = CASE WHEN ?4 = 'preview' THEN ?5 ELSE posted_at END "
+	    "WHERE id = ?6");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, blocks, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, mentions, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, id);
+	return store_exec_stmt(s, st, "message rendered");
+}
+
+int
+store_messages_list(struct store *s, const struct store_message_filter *f,
+		    int (*cb)(void *arg, const struct store_message *m),
+		    void *arg)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, ST_MESSAGES_LIST,
+	    "SELECT " MESSAGE_COLUMNS "FROM messages m LEFT JOIN incidents i "
+	    "ON i.id = m.incident_id WHERE (?1 IS NULL OR i.namespace = ?1) "
+	    "ORDER BY m.id DESC LIMIT ?2");
+
+	if (st == NULL)
+		return -1;
+	if (f->namespace != NULL)
+		sqlite3_bind_text(st, 1, f->namespace, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)f->limit);
+	return each_message(s, st, cb, arg);
+}
+
+int
+store_message_queued(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, ST_MESSAGE_IS_QUEUED,
+		       "SELECT state = 'queued' FROM messages WHERE id = ?");
+	int rc, q = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		q = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "message state");
+	return q;
+}

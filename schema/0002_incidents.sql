@@ -1,0 +1,55 @@
+-- 0002_incidents: incidents (one per namespace, alert name and incident
+-- labels while any of its alerts fires) and the outbox of Slack messages.
+
+CREATE TABLE incidents (
+	id           INTEGER PRIMARY KEY,
+	key          TEXT NOT NULL,     -- namespace/alertname[/k=v...]
+	namespace    TEXT NOT NULL,
+	alertname    TEXT NOT NULL,
+	labels       TEXT NOT NULL,     -- JSON object: the incident labels present
+	state        TEXT NOT NULL,     -- open | closed
+	channel      TEXT NOT NULL,     -- decided when it opens, then pinned
+	severity     TEXT NOT NULL DEFAULT '',
+	opened_at    INTEGER NOT NULL,  -- Unix ms
+	closed_at    INTEGER,
+	changed_at   INTEGER NOT NULL,
+	root_id      INTEGER,           -- messages.id of the root message
+	slack_channel TEXT,             -- channel id of the posted root
+	slack_ts     TEXT,              -- ts of the posted root
+	last_visible INTEGER,           -- last channel-visible post (reminders)
+	last_update  INTEGER,           -- last root refresh queued (debounce)
+	stale        INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX incidents_open_key ON incidents(key) WHERE state = 'open';
+CREATE INDEX incidents_key_closed ON incidents(key, closed_at);
+CREATE INDEX incidents_ns ON incidents(namespace, state);
+
+-- The outbox. A row is written in the transaction that caused it, before
+-- it is rendered ('queued'); rendering fills text and blocks ('pending', or
+-- 'preview' when nothing is sent). Updates of one root collapse into one row.
+CREATE TABLE messages (
+	id           INTEGER PRIMARY KEY,
+	incident_id  INTEGER,
+	kind         TEXT NOT NULL,     -- root | update | reply | reminder | digest
+	template     TEXT NOT NULL,     -- which template renders it
+	channel      TEXT NOT NULL,
+	thread_of    INTEGER,           -- messages.id of the root (updates, replies)
+	detail       TEXT NOT NULL DEFAULT '{}', -- what happened (JSON)
+	text         TEXT NOT NULL DEFAULT '',
+	blocks       TEXT NOT NULL DEFAULT '[]',
+	mentions     TEXT NOT NULL DEFAULT '[]',
+	state        TEXT NOT NULL,     -- queued | pending | posted | failed | preview
+	priority     INTEGER NOT NULL DEFAULT 0,
+	broadcast    INTEGER NOT NULL DEFAULT 0,
+	created_at   INTEGER NOT NULL,
+	not_before   INTEGER NOT NULL,  -- debounce: not sent before this
+	attempts     INTEGER NOT NULL DEFAULT 0,
+	next_attempt INTEGER,
+	posted_at    INTEGER,
+	slack_channel TEXT,
+	ts           TEXT,
+	error        TEXT
+);
+CREATE INDEX messages_due ON messages(state, not_before) WHERE state IN ('queued', 'pending');
+CREATE INDEX messages_incident ON messages(incident_id, kind, state);
+CREATE INDEX messages_recent ON messages(created_at);

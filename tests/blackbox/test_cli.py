@@ -1,0 +1,134 @@
+"""The command line: check, version, help, migrate, backup, protected mode."""
+import os
+import re
+import sqlite3
+import subprocess
+import tempfile
+import unittest
+
+from harness import RELAY_BIN, Relay, RelayTest, free_port, main
+
+
+def run(*args, cwd=None, env=None):
+    e = dict(os.environ)
+    e.pop("ALERT_DELIVERY_CONFIG", None)
+    e.update(env or {})
+    return subprocess.run([RELAY_BIN, *args], capture_output=True, text=True,
+                          cwd=cwd, env=e, timeout=30)
+
+
+class TestCli(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="relay-cli-")
+
+    def write(self, name, text):
+        p = os.path.join(self.dir, name)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def test_version_and_help(self):
+        r = run("version")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"^alert-delivery \d+\.\d+")
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        for cmd in ("serve", "check", "migrate", "backup", "version"):
+            self.assertIn(cmd, r.stdout)
+        for cmd in ("serve", "check", "migrate", "backup"):
+            r = run(cmd, "--help")
+            self.assertEqual(r.returncode, 0, cmd)
+            self.assertIn("usage: alert-delivery " + cmd, r.stdout)
+        r = run("frobnicate")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown command", r.stderr)
+        r = run("check", "--bogus")
+        self.assertEqual(r.returncode, 2)
+
+    def test_check_reports_file_line_key(self):
+        p = self.write("bad.yaml", "listen: 127.0.0.1:9095\nslack:\n  rate_per_channel: -1\n")
+        r = run("check", "-c", p)
+        self.assertEqual(r.returncode, 2, r)
+        self.assertIn(f"{p}:3: slack.rate_per_channel", r.stderr)
+        p = self.write("typo.yaml", "listen: 127.0.0.1:9095\nlisen: x\n")
+        r = run("check", "-c", p)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(f"{p}:2: lisen", r.stderr)
+        p = self.write("syntax.yaml", "a: [b\n")
+        r = run("check", "-c", p)
+        self.assertEqual(r.returncode, 2)
+        self.assertRegex(r.stderr, re.escape(p) + r":\d+:")
+        # Options after the command's words work as well as before.
+        good = self.write("good.yaml", "log:\n  level: warn\n")
+        self.assertEqual(run("check", "-c", good).returncode, 0)
+        self.assertEqual(run("-c", good, "check").returncode, 0)
+        # An empty file is a valid config.
+        self.assertEqual(run("check", "-c", self.write("empty.yaml", "")).returncode, 0)
+
+    def test_env_substitution(self):
+        p = self.write("env.yaml", "slack:\n  bot_token: ${RELAY_TEST_TOKEN}\n")
+        r = run("check", "-c", p)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("RELAY_TEST_TOKEN", r.stderr)
+        r = run("check", "-c", p, env={"RELAY_TEST_TOKEN": "xoxb-1"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("xoxb-1", r.stdout + r.stderr)
+
+    def test_non_loopback_refuses_to_start(self):
+        port = free_port()
+        p = self.write("open.yaml", f"listen: 0.0.0.0:{port}\ndatabase: db.sqlite\n")
+        r = run("serve", "-c", p)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("loopback", r.stderr)
+        self.assertEqual(run("check", "-c", p).returncode, 2)
+        p = self.write("closed.yaml",
+                       f"listen: 0.0.0.0:{port}\nauth:\n  webhook_token: t\n  admin_token: a\n")
+        self.assertEqual(run("check", "-c", p).returncode, 0)
+
+    def test_migrate_and_backup(self):
+        p = self.write("c.yaml", "database: var/relay.db\n")
+        r = run("migrate", "-c", p)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        db = os.path.join(self.dir, "var", "relay.db")
+        self.assertTrue(os.path.exists(db))
+        out = os.path.join(self.dir, "copy.db")
+        r = run("backup", "-c", p, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        con = sqlite3.connect(out)
+        self.assertGreaterEqual(con.execute("select max(version) from schema_migrations").fetchone()[0], 1)
+        con.close()
+        # Refuses to overwrite.
+        self.assertEqual(run("backup", "-c", p, out).returncode, 1)
+        # A database newer than the binary is refused.
+        con = sqlite3.connect(db)
+        con.execute("insert into schema_migrations values (9999, 'future', 0)")
+        con.commit()
+        con.close()
+        r = run("migrate", "-c", p)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("newer", r.stderr)
+
+    def test_corrupt_database(self):
+        db = self.write("junk.db", "this is not a database" * 100)
+        p = self.write("c.yaml", f"database: junk.db\nlisten: 127.0.0.1:{free_port()}\n")
+        r = run("serve", "-c", p)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("database", r.stderr)
+
+
+class TestBackupWhileRunning(RelayTest):
+    def test_backup_live(self):
+        relay = self.start_relay()
+        body = {"alerts": [{"labels": {"alertname": "B", "namespace": "bk"}}]}
+        self.assertEqual(relay.post("/webhook/alertmanager", body).status, 202)
+        relay.wait_for(lambda: relay.alerts(), what="stored")
+        out = os.path.join(relay.dir, "live-copy.db")
+        r = relay.cli("backup", "-c", relay.config_path, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        con = sqlite3.connect(out)
+        self.assertEqual(con.execute("select count(*) from alerts").fetchone()[0], 1)
+        con.close()
+
+
+if __name__ == "__main__":
+    main()
