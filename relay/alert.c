@@ -110,10 +110,10 @@ alert_id(enum alert_source src, const struct alert *a, char *buf, size_t len)
 {
 	if (a->has_org)
 		snprintf(buf, len, "%s/%lld/%s", alert_source_name(src),
-			 (long long)a->org_id, a->fingerprint);
+		    (long long)a->org_id, a->fingerprint);
 	else
-		snprintf(buf, len, "%s/%s", alert_source_name(src),
-			 a->fingerprint);
+		snprintf(
+		    buf, len, "%s/%s", alert_source_name(src), a->fingerprint);
 }
 
 void
@@ -141,7 +141,7 @@ alert_fingerprint(const struct kvlist *labels, char out[17])
 
 static int
 value_by_ref(const struct alert_value *v, size_t n, const struct strlist *refs,
-	     double *out)
+    double *out)
 {
 	if (refs == NULL)
 		return 0;
@@ -156,8 +156,8 @@ value_by_ref(const struct alert_value *v, size_t n, const struct strlist *refs,
 
 int
 alert_value(const struct alert_value *v, size_t n, const struct strlist *refs,
-	    const struct strlist *fallback_refs,
-	    const struct kvlist *annotations, double *out)
+    const struct strlist *fallback_refs, const struct kvlist *annotations,
+    double *out)
 {
 	const char *ann;
 

@@ -52,12 +52,12 @@ struct alert {
 struct alert_batch {
 	enum alert_source source;
 	char *group_key; /* "" when absent */
-	char *receiver;	 /* as sent (regexp.QuoteMeta'd by Alertmanager) */
+	char *receiver;  /* as sent (regexp.QuoteMeta'd by Alertmanager) */
 	char *external_url;
 	int has_org;
 	int64_t org_id;
 	uint64_t truncated; /* truncatedAlerts plus alerts cut by
-			       limits.max_alerts */
+	                       limits.max_alerts */
 	struct alert *alerts;
 	size_t nalerts;
 };
@@ -74,8 +74,8 @@ int alert_source_parse(const char *s, enum alert_source *out);
  * The identity "source/org/fingerprint" ("grafana/1/3f2a...") or, without an
  * org, "source/fingerprint". Writes into buf (at least 128 bytes).
  */
-void alert_id(enum alert_source src, const struct alert *a, char *buf,
-	      size_t len);
+void alert_id(
+    enum alert_source src, const struct alert *a, char *buf, size_t len);
 
 /*
  * Alertmanager's fingerprint of a label set: FNV-1a 64 over the sorted
@@ -91,8 +91,8 @@ void alert_fingerprint(const struct kvlist *labels, char out[17]);
  */
 struct strlist;
 int alert_value(const struct alert_value *v, size_t n,
-		const struct strlist *refs, const struct strlist *fallback_refs,
-		const struct kvlist *annotations, double *out);
+    const struct strlist *refs, const struct strlist *fallback_refs,
+    const struct kvlist *annotations, double *out);
 
 /* Borrowed: the value of key in a sorted list, or NULL. */
 const char *kvlist_get(const struct kvlist *l, const char *key);

@@ -10,23 +10,12 @@
 
 #include "alert.h"
 #include "config.h"
+#include "context.h"
 #include "http_server.h"
 #include "limits.h"
 #include "relay.h"
 #include "store.h"
 #include "util.h"
-
-/* Returns new: an RFC 3339 string, or JSON null for 0. */
-static json_t *
-json_time(int64_t ms)
-{
-	char buf[40];
-
-	if (ms <= 0)
-		return json_null();
-	util_time_format(ms, buf, sizeof(buf));
-	return json_string(buf);
-}
 
 /* Parses a stored JSON object; returns new, {} when it is not one. */
 static json_t *
@@ -44,7 +33,7 @@ json_object_or_empty(const char *text)
 /* "The value" of a stored alert; JSON null when it has none. */
 static json_t *
 row_value(const struct config *cfg, const struct store_alert_row *r,
-	  json_t *annotations)
+    json_t *annotations)
 {
 	json_t *vals = r->vals != NULL ? json_loads(r->vals, 0, NULL) : NULL;
 	struct alert_value *v = NULL;
@@ -98,15 +87,16 @@ alert_row(void *arg, const struct store_alert_row *r)
 	    r->id, "source", r->source, "namespace", r->namespace, "alertname",
 	    r->alertname, "state", r->state, "labels",
 	    json_object_or_empty(r->labels), "annotations", annotations,
-	    "starts_at", json_time(r->starts_at), "ends_at",
-	    json_time(r->ends_at), "value", row_value(lc->cfg, r, annotations),
-	    "fires", (json_int_t)r->fires, "incident_id",
+	    "starts_at", context_time(r->starts_at), "ends_at",
+	    context_time(r->ends_at), "value",
+	    row_value(lc->cfg, r, annotations), "fires", (json_int_t)r->fires,
+	    "incident_id",
 	    r->incident_id > 0 ? json_integer(r->incident_id) : json_null(),
 	    "snoozed_by", "stale", r->stale);
 	if (o != NULL) {
-		json_object_set_new(o, "value_string",
-				    json_string(r->value_string));
-		json_object_set_new(o, "last_seen", json_time(r->last_seen));
+		json_object_set_new(
+		    o, "value_string", json_string(r->value_string));
+		json_object_set_new(o, "last_seen", context_time(r->last_seen));
 		json_array_append_new(lc->list, o);
 	}
 	return 0;
@@ -144,23 +134,21 @@ api_alerts(struct http_ctx *c)
 	if (query_limit(c, &f.limit) != 0) {
 		json_decref(lc.list);
 		http_reply_error(c->req, 400,
-				 "limit: a whole number from 1 to %d",
-				 LIMIT_API_LIST);
+		    "limit: a whole number from 1 to %d", LIMIT_API_LIST);
 		return;
 	}
 	if (state != NULL && *state != '\0') {
 		if (strcmp(state, "snoozed") == 0) {
 			/* Snoozes arrive with their own issue: none match yet.
 			 */
-			http_reply_json(c->req, 200,
-					json_pack("{s:o}", "alerts", lc.list));
+			http_reply_json(
+			    c->req, 200, json_pack("{s:o}", "alerts", lc.list));
 			return;
 		}
 		if (strcmp(state, "firing") != 0 &&
 		    strcmp(state, "resolved") != 0) {
 			json_decref(lc.list);
-			http_reply_error(
-			    c->req, 400,
+			http_reply_error(c->req, 400,
 			    "state: one of firing, resolved, snoozed");
 			return;
 		}
@@ -169,11 +157,165 @@ api_alerts(struct http_ctx *c)
 	f.fires_since = relay_now(r) - 24 * 3600 * 1000LL;
 	if (store_alerts_list(r->store, &f, alert_row, &lc) < 0) {
 		json_decref(lc.list);
-		http_reply_error(c->req, 503, "database: %s",
-				 store_errmsg(r->store));
+		http_reply_error(
+		    c->req, 503, "database: %s", store_errmsg(r->store));
 		return;
 	}
 	http_reply_json(c->req, 200, json_pack("{s:o}", "alerts", lc.list));
+}
+
+/* A stored JSON value (array or object); JSON null when unusable. */
+static json_t *
+json_stored(const char *text)
+{
+	json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	return j != NULL ? j : json_null();
+}
+
+static json_t *
+json_str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static int
+message_row(void *arg, const struct store_message *m)
+{
+	json_t *list = arg;
+	/* Not rendered yet is, from outside, not sent yet. */
+	const char *state =
+	    strcmp(m->state, "queued") == 0 ? "pending" : m->state;
+	json_t *o =
+	    json_pack("{s:I,s:s,s:s,s:o,s:o,s:s,s:o,s:i,s:o,s:o,s:s,s:o}", "id",
+	        (json_int_t)m->id, "kind", m->kind, "channel", m->channel,
+	        "incident_id",
+	        m->incident_id > 0 ? json_integer(m->incident_id) : json_null(),
+	        "thread_of",
+	        m->thread_of > 0 ? json_integer(m->thread_of) : json_null(),
+	        "state", state, "ts", json_str_or_null(m->ts), "attempts",
+	        m->attempts, "error", json_str_or_null(m->error),
+	        "next_attempt", context_time(m->next_attempt), "text", m->text,
+	        "blocks", json_stored(m->blocks));
+
+	if (o != NULL) {
+		json_object_set_new(
+		    o, "created_at", context_time(m->created_at));
+		json_object_set_new(o, "posted_at", context_time(m->posted_at));
+		json_object_set_new(o, "mentions", json_stored(m->mentions));
+		json_object_set_new(o, "broadcast", json_boolean(m->broadcast));
+		json_array_append_new(list, o);
+	}
+	return 0;
+}
+
+void
+api_messages(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+	struct store_message_filter f;
+	json_t *list;
+
+	memset(&f, 0, sizeof(f));
+	f.namespace = http_query(c, "namespace");
+	if (f.namespace != NULL && *f.namespace == '\0')
+		f.namespace = NULL;
+	if (query_limit(c, &f.limit) != 0) {
+		http_reply_error(c->req, 400,
+		    "limit: a whole number from 1 to %d", LIMIT_API_LIST);
+		return;
+	}
+	list = json_array();
+	if (store_messages_list(r->store, &f, message_row, list) < 0) {
+		json_decref(list);
+		http_reply_error(
+		    c->req, 503, "database: %s", store_errmsg(r->store));
+		return;
+	}
+	http_reply_json(c->req, 200, json_pack("{s:o}", "messages", list));
+}
+
+struct incident_list {
+	struct relay *relay;
+	json_t *list;
+	int64_t *ids;
+	size_t n;
+};
+
+static int
+incident_row(void *arg, const struct store_incident *i)
+{
+	struct incident_list *l = arg;
+	json_t *o = json_pack(
+	    "{s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:b}", "id",
+	    (json_int_t)i->id, "key", i->key, "namespace", i->namespace,
+	    "alertname", i->alertname, "labels", json_stored(i->labels),
+	    "state", i->open ? "open" : "closed", "channel", i->channel,
+	    "severity", i->severity, "opened_at", context_time(i->opened_at),
+	    "closed_at", context_time(i->closed_at), "root",
+	    i->root_id > 0 ? json_pack("{s:I,s:o,s:o}", "message_id",
+	                         (json_int_t)i->root_id, "channel",
+	                         json_str_or_null(i->slack_channel), "ts",
+	                         json_str_or_null(i->slack_ts))
+	                   : json_null(),
+	    "stale", i->stale);
+
+	if (o != NULL) {
+		json_array_append_new(l->list, o);
+		l->ids = xrealloc(l->ids, (l->n + 1) * sizeof(*l->ids));
+		l->ids[l->n++] = i->id;
+	}
+	return 0;
+}
+
+void
+api_incidents(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+	struct store_incident_filter f;
+	struct incident_list l = {r, NULL, NULL, 0};
+	const char *state = http_query(c, "state");
+
+	memset(&f, 0, sizeof(f));
+	f.state = -1;
+	f.namespace = http_query(c, "namespace");
+	if (f.namespace != NULL && *f.namespace == '\0')
+		f.namespace = NULL;
+	if (state != NULL && *state != '\0') {
+		if (strcmp(state, "open") == 0)
+			f.state = 1;
+		else if (strcmp(state, "closed") == 0)
+			f.state = 0;
+		else {
+			http_reply_error(c->req, 400, "state: open or closed");
+			return;
+		}
+	}
+	if (query_limit(c, &f.limit) != 0) {
+		http_reply_error(c->req, 400,
+		    "limit: a whole number from 1 to %d", LIMIT_API_LIST);
+		return;
+	}
+	l.list = json_array();
+	if (store_incidents_list(r->store, &f, incident_row, &l) < 0)
+		goto fail;
+	/* Counts need other statements: after the list is complete. */
+	for (size_t i = 0; i < l.n; i++) {
+		struct store_incident_counts counts;
+		if (store_incident_counts(r->store, l.ids[i], &counts) != 0)
+			goto fail;
+		json_t *o = json_array_get(l.list, i);
+		json_object_set_new(o, "firing", json_integer(counts.firing));
+		json_object_set_new(
+		    o, "resolved", json_integer(counts.resolved));
+	}
+	free(l.ids);
+	http_reply_json(c->req, 200, json_pack("{s:o}", "incidents", l.list));
+	return;
+fail:
+	free(l.ids);
+	json_decref(l.list);
+	http_reply_error(c->req, 503, "database: %s", store_errmsg(r->store));
 }
 
 void
@@ -193,12 +335,12 @@ api_readyz(struct http_ctx *c)
 	}
 	if (store_degraded(r->store)) {
 		http_reply_error(c->req, 503, "database cannot commit: %s",
-				 store_errmsg(r->store));
+		    store_errmsg(r->store));
 		return;
 	}
 	if (r->loop_lag_ms > 1000) {
 		http_reply_error(c->req, 503, "event loop lagging (%lld ms)",
-				 (long long)r->loop_lag_ms);
+		    (long long)r->loop_lag_ms);
 		return;
 	}
 	http_reply_json(c->req, 200, json_pack("{s:s}", "status", "ready"));

@@ -83,15 +83,15 @@ auth_webhook_token(const char *authorization, const char *token)
 		if (colon == NULL)
 			return 0;
 		colon++;
-		return util_ct_equal(colon, (size_t)(dec + n - colon), token,
-				     tlen);
+		return util_ct_equal(
+		    colon, (size_t)(dec + n - colon), token, tlen);
 	}
 	return 0;
 }
 
 void
 auth_hmac_hex(const char *secret, const void *p1, size_t n1, const void *p2,
-	      size_t n2, const void *p3, size_t n3, char out[65])
+    size_t n2, const void *p3, size_t n3, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -105,8 +105,8 @@ auth_hmac_hex(const char *secret, const void *p1, size_t n1, const void *p2,
 		goto done;
 	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (!EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret),
-			  params))
+	if (!EVP_MAC_init(
+	        ctx, (const unsigned char *)secret, strlen(secret), params))
 		goto done;
 	if ((p1 != NULL && !EVP_MAC_update(ctx, p1, n1)) ||
 	    (p2 != NULL && !EVP_MAC_update(ctx, p2, n2)) ||
@@ -147,8 +147,8 @@ check_ts(const char *ts, int64_t now_sec, const char **reason)
 
 int
 auth_grafana_hmac(const char *secret, const char *sig, int use_ts,
-		  const char *ts, const void *body, size_t len, int64_t now_sec,
-		  const char **reason)
+    const char *ts, const void *body, size_t len, int64_t now_sec,
+    const char **reason)
 {
 	char want[65];
 
@@ -172,8 +172,7 @@ auth_grafana_hmac(const char *secret, const char *sig, int use_ts,
 
 int
 auth_slack_signature(const char *secret, const char *ts, const char *sig,
-		     const void *body, size_t len, int64_t now_sec,
-		     const char **reason)
+    const void *body, size_t len, int64_t now_sec, const char **reason)
 {
 	char want[65];
 
@@ -195,8 +194,8 @@ auth_slack_signature(const char *secret, const char *ts, const char *sig,
 			*reason = "timestamp too long";
 			return -1;
 		}
-		auth_hmac_hex(secret, prefix, (size_t)n, body, len, NULL, 0,
-			      want);
+		auth_hmac_hex(
+		    secret, prefix, (size_t)n, body, len, NULL, 0, want);
 	}
 	if (want[0] == '\0' ||
 	    !util_ct_equal(sig + 3, strlen(sig + 3), want, 64)) {

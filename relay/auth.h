@@ -25,8 +25,8 @@ int auth_webhook_token(const char *authorization, const char *token);
  * now. Returns 0 when valid, else -1 with *reason (static) set.
  */
 int auth_grafana_hmac(const char *secret, const char *sig, int use_ts,
-		      const char *ts, const void *body, size_t len,
-		      int64_t now_sec, const char **reason);
+    const char *ts, const void *body, size_t len, int64_t now_sec,
+    const char **reason);
 
 /*
  * Slack request signing: sig must be "v0=" + hex HMAC-SHA256(secret,
@@ -34,13 +34,11 @@ int auth_grafana_hmac(const char *secret, const char *sig, int use_ts,
  * Returns 0 when valid, else -1 with *reason (static) set.
  */
 int auth_slack_signature(const char *secret, const char *ts, const char *sig,
-			 const void *body, size_t len, int64_t now_sec,
-			 const char **reason);
+    const void *body, size_t len, int64_t now_sec, const char **reason);
 
 /* Lowercase hex HMAC-SHA256 of the concatenation of up to three parts
  * (NULL parts skipped) into out[65]. */
 void auth_hmac_hex(const char *secret, const void *p1, size_t n1,
-		   const void *p2, size_t n2, const void *p3, size_t n3,
-		   char out[65]);
+    const void *p2, size_t n2, const void *p3, size_t n3, char out[65]);
 
 #endif /* AUTH_H */

@@ -113,24 +113,14 @@ buf_json_esc(struct buf *b, const char *s, size_t n)
 		buf_add(b, s + run, i - run);
 		run = i + 1;
 		switch (c) {
-		case '"':
-			buf_add(b, "\\\"", 2);
-			break;
-		case '\\':
-			buf_add(b, "\\\\", 2);
-			break;
-		case '\n':
-			buf_add(b, "\\n", 2);
-			break;
-		case '\r':
-			buf_add(b, "\\r", 2);
-			break;
-		case '\t':
-			buf_add(b, "\\t", 2);
-			break;
+		case '"': buf_add(b, "\\\"", 2); break;
+		case '\\': buf_add(b, "\\\\", 2); break;
+		case '\n': buf_add(b, "\\n", 2); break;
+		case '\r': buf_add(b, "\\r", 2); break;
+		case '\t': buf_add(b, "\\t", 2); break;
 		default: {
-			char e[6] = {'\\', 'u',		'0',
-				     '0',  hex[c >> 4], hex[c & 15]};
+			char e[6] = {
+			    '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 			buf_add(b, e, 6);
 		}
 		}
@@ -140,8 +130,8 @@ buf_json_esc(struct buf *b, const char *s, size_t n)
 
 /* Appends s with each byte that has an entity in `entity` replaced by it. */
 static void
-esc_entities(struct buf *b, const char *s, size_t n,
-	     const char *(*entity)(char c))
+esc_entities(
+    struct buf *b, const char *s, size_t n, const char *(*entity)(char c))
 {
 	size_t run = 0;
 
@@ -160,12 +150,9 @@ static const char *
 mrkdwn_entity(char c)
 {
 	switch (c) {
-	case '&':
-		return "&amp;";
-	case '<':
-		return "&lt;";
-	case '>':
-		return "&gt;";
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
 	}
 	return NULL;
 }
@@ -174,10 +161,8 @@ static const char *
 html_entity(char c)
 {
 	switch (c) {
-	case '"':
-		return "&quot;";
-	case '\'':
-		return "&#39;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
 	}
 	return mrkdwn_entity(c);
 }

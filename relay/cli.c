@@ -7,9 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "buf.h"
+#include "limits.h"
 #include "log.h"
+#include "outbox.h"
+#include "pipeline.h"
+#include "relay.h"
+#include "render.h"
+#include "webhook.h"
 #include "store.h"
 #include "util.h"
 
@@ -37,17 +46,25 @@ struct command {
 
 static const struct command commands[] = {
     {"serve", 0, 0, 0, "serve [-c FILE]",
-     "Runs the daemon in the foreground until SIGTERM or SIGINT.\n"
-     "SIGHUP re-reads the config (and templates and catalog file)."},
+        "Runs the daemon in the foreground until SIGTERM or SIGINT.\n"
+        "SIGHUP re-reads the config (and templates and catalog file)."},
     {"check", O_ONLINE, 0, 0, "check [-c FILE] [--online]",
-     "Validates the config, templates, catalog file and rule files and\n"
-     "exits 0 when serve would accept them, 2 otherwise (file:line: reason).\n"
-     "--online also calls Slack auth.test and the catalog."},
+        "Validates the config, templates, catalog file and rule files and\n"
+        "exits 0 when serve would accept them, 2 otherwise (file:line: "
+        "reason).\n"
+        "--online also calls Slack auth.test and the catalog."},
     {"migrate", 0, 0, 0, "migrate [-c FILE]",
-     "Applies the schema migrations to the database and exits."},
+        "Applies the schema migrations to the database and exits."},
     {"backup", 0, 1, 1, "backup [-c FILE] FILE",
-     "Writes a consistent copy of the database to FILE (VACUUM INTO),\n"
-     "also while the daemon runs. FILE must not exist."},
+        "Writes a consistent copy of the database to FILE (VACUUM INTO),\n"
+        "also while the daemon runs. FILE must not exist."},
+    {"render", O_NODB, 1, 1, "render [-c FILE] [--no-db] PAYLOAD.json",
+        "Prints, as a JSON array, the Slack messages this webhook body would\n"
+        "cause now (one object per Slack call, in order). Reads the database\n"
+        "read-only when it exists (state of incidents and alerts), or nothing\n"
+        "with --no-db; never writes and never uses the network. The dialect\n"
+        "comes from the body's \"version\" (\"4\": Alertmanager, else "
+        "Grafana)."},
     {"version", 0, 0, 0, "version", "Prints the version."},
 };
 
@@ -91,7 +108,7 @@ static int
 usage_error(const char *what, const char *arg)
 {
 	fprintf(stderr, "alert-delivery: %s%s (see 'alert-delivery --help')\n",
-		what, arg);
+	    what, arg);
 	return 2;
 }
 
@@ -193,8 +210,8 @@ cli_parse(int argc, char **argv, struct cli_args *a)
 	if (a->help)
 		return 0;
 	if (seen & ~cmd->opts)
-		return usage_error("an option does not fit: alert-delivery ",
-				   cmd->usage);
+		return usage_error(
+		    "an option does not fit: alert-delivery ", cmd->usage);
 	if (a->nwords < cmd->min_words || a->nwords > cmd->max_words)
 		return usage_error("usage: alert-delivery ", cmd->usage);
 	return 0;
@@ -216,19 +233,29 @@ cmd_check(const struct cli_args *a)
 {
 	char err[1024];
 	struct config *cfg = load_config(a);
+	struct render *render;
 
 	if (cfg == NULL)
 		return 2;
 	if (config_check_exposure(cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "alert-delivery: %s: %s\n",
-			cfg->path[0] != '\0' ? cfg->path : "(defaults)", err);
+		    cfg->path[0] != '\0' ? cfg->path : "(defaults)", err);
 		config_free(cfg);
 		return 2;
 	}
+	render = render_load(cfg->templates, err, sizeof(err));
+	if (render == NULL ||
+	    render_check(render, cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		render_free(render);
+		config_free(cfg);
+		return 2;
+	}
+	render_free(render);
 	printf("%s: ok%s\n",
-	       cfg->path[0] != '\0' ? cfg->path : "built-in defaults",
-	       config_preview(cfg) ? " (preview mode: nothing is sent to Slack)"
-				   : "");
+	    cfg->path[0] != '\0' ? cfg->path : "built-in defaults",
+	    config_preview(cfg) ? " (preview mode: nothing is sent to Slack)"
+	                        : "");
 	config_free(cfg);
 	return 0;
 }
@@ -288,10 +315,182 @@ cmd_backup(const struct cli_args *a)
 			rc = 1;
 		} else {
 			printf("%s: backup of %s written\n", a->words[0],
-			       cfg->database);
+			    cfg->database);
 		}
 		store_close(s);
 	}
+	config_free(cfg);
+	return rc;
+}
+
+/* Reads a whole file of at most max bytes; returns new or NULL (err set). */
+static char *
+read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf_add(&b, chunk, n);
+		if (b.len > max) {
+			snprintf(err, errlen, "%s: larger than %zu bytes", path,
+			    max);
+			fclose(f);
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	fclose(f);
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+struct render_out {
+	json_t *list;
+	int64_t after; /* messages with a larger id are this payload's */
+	struct relay *relay;
+};
+
+static int
+render_row(void *arg, const struct store_message *m)
+{
+	struct render_out *o = arg;
+	struct store_incident inc;
+	json_t *blocks, *msg;
+	char key[512] = "", ns[256] = "";
+
+	if (m->id <= o->after)
+		return 0;
+	if (m->incident_id > 0 &&
+	    store_incident_get(o->relay->store, m->incident_id, &inc) == 1) {
+		snprintf(key, sizeof(key), "%s", inc.key);
+		snprintf(ns, sizeof(ns), "%s", inc.namespace);
+	}
+	blocks = json_loads(m->blocks, 0, NULL);
+	msg = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s}", "kind",
+	    m->kind, "incident", key, "namespace", ns, "channel", m->channel,
+	    "text", m->text, "blocks", blocks != NULL ? blocks : json_array(),
+	    "thread_of", m->thread_of > 0 ? json_string(key) : json_null(),
+	    "mentions", json_array(), "decisions", json_array(), "state",
+	    m->state);
+	if (msg != NULL)
+		json_array_insert_new(o->list, 0, msg);
+	return 0;
+}
+
+static int
+newest_id(void *arg, const struct store_message *m)
+{
+	*(int64_t *)arg = m->id;
+	return 1;
+}
+
+/*
+ * render: the pipeline and the renderer, run against an in-memory copy of
+ * the database, so that nothing is written and the output is exactly what
+ * the daemon would queue.
+ */
+static int
+cmd_render(const struct cli_args *a)
+{
+	struct config *cfg = load_config(a);
+	struct relay r;
+	struct webhook_opts opts;
+	struct alert_batch *b = NULL;
+	struct store_job j;
+	struct store_message_filter f = {NULL, 1};
+	struct render_out out = {NULL, 0, NULL};
+	char err[1024], *body = NULL, *canon = NULL, *text;
+	size_t len = 0;
+	json_t *probe;
+	int rc = 1;
+
+	memset(&r, 0, sizeof(r));
+	if (cfg == NULL)
+		return 2;
+	r.cfg = cfg;
+	r.render = render_load(cfg->templates, err, sizeof(err));
+	if (r.render == NULL) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		rc = 2;
+		goto done;
+	}
+	body = read_file(
+	    a->words[0], LIMIT_MAX_BODY_DEFAULT, &len, err, sizeof(err));
+	if (body == NULL) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		goto done;
+	}
+	r.store = store_open(":memory:", STORE_RW, err, sizeof(err));
+	if (r.store == NULL || store_migrate(r.store, err, sizeof(err)) != 0) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		goto done;
+	}
+	if (!a->no_db && access(cfg->database, F_OK) == 0 &&
+	    store_import_readonly(r.store, cfg->database, err, sizeof(err)) !=
+	        0) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		goto done;
+	}
+	memset(&j, 0, sizeof(j));
+	probe = json_loadb(body, len, 0, NULL);
+	j.source = json_is_object(probe) &&
+	        json_is_string(json_object_get(probe, "version")) &&
+	        strcmp(json_string_value(json_object_get(probe, "version")),
+	            "4") == 0
+	    ? ALERT_SRC_ALERTMANAGER
+	    : ALERT_SRC_GRAFANA;
+	json_decref(probe);
+	memset(&opts, 0, sizeof(opts));
+	opts.namespace_labels = &cfg->grouping.namespace_labels;
+	opts.default_namespace = cfg->grouping.default_namespace;
+	opts.max_alerts = (size_t)cfg->limits.max_alerts;
+	opts.now = relay_now(&r);
+	b = webhook_parse(j.source, body, len, &opts, err, sizeof(err));
+	if (b == NULL) {
+		fprintf(stderr, "alert-delivery: %s: %s\n", a->words[0], err);
+		rc = 2;
+		goto done;
+	}
+	canon = webhook_serialize(b);
+	j.received_at = opts.now;
+	j.group_key = b->group_key;
+	j.nalerts = b->nalerts;
+	j.truncated = b->truncated;
+	j.body = canon;
+	j.body_len = strlen(canon);
+	if (store_messages_list(r.store, &f, newest_id, &out.after) < 0 ||
+	    store_begin(r.store) != 0 || store_job_add(r.store, &j) < 0 ||
+	    store_commit(r.store) != 0 || pipeline_run_once(&r, 1) < 0 ||
+	    outbox_render_due(&r, INT64_MAX, 100000) < 0) {
+		fprintf(stderr, "alert-delivery: %s\n", store_errmsg(r.store));
+		goto done;
+	}
+	out.list = json_array();
+	out.relay = &r;
+	f.limit = 100000;
+	if (store_messages_list(r.store, &f, render_row, &out) < 0) {
+		fprintf(stderr, "alert-delivery: %s\n", store_errmsg(r.store));
+		goto done;
+	}
+	text = json_dumps(out.list, JSON_INDENT(2));
+	if (text != NULL)
+		printf("%s\n", text);
+	free(text);
+	rc = 0;
+done:
+	json_decref(out.list);
+	alert_batch_free(b);
+	free(canon);
+	free(body);
+	store_close(r.store);
+	render_free(r.render);
 	config_free(cfg);
 	return rc;
 }
@@ -310,5 +509,7 @@ cli_run(const struct cli_args *a)
 		return cmd_migrate(a);
 	if (strcmp(a->command, "backup") == 0)
 		return cmd_backup(a);
+	if (strcmp(a->command, "render") == 0)
+		return cmd_render(a);
 	return usage_error("unknown command ", a->command);
 }

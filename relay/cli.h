@@ -11,13 +11,13 @@ struct cli_args {
 	const char *command; /* "serve", "check", ... */
 	const char *config;  /* -c FILE, or NULL */
 	int help;
-	int online;			  /* check --online */
-	int no_db;			  /* render --no-db */
-	int json;			  /* history --json */
-	int post;			  /* digest --post */
-	const char *since;		  /* --since DURATION */
-	const char *for_;		  /* --for DURATION */
-	const char *reason;		  /* --reason TEXT */
+	int online;                       /* check --online */
+	int no_db;                        /* render --no-db */
+	int json;                         /* history --json */
+	int post;                         /* digest --post */
+	const char *since;                /* --since DURATION */
+	const char *for_;                 /* --for DURATION */
+	const char *reason;               /* --reason TEXT */
 	const char *words[CLI_MAX_WORDS]; /* the command's own words */
 	int nwords;
 };

@@ -54,8 +54,8 @@ enum kind {
 #define MAX_DURATION (100 * 365 * 86400000LL)
 #define MAX_SIZE (1024ULL * 1024 * 1024)
 
-#define F_REQUIRED 0x01	 /* "" is refused */
-#define F_POSITIVE 0x02	 /* a duration of 0 is refused */
+#define F_REQUIRED 0x01  /* "" is refused */
+#define F_POSITIVE 0x02  /* a duration of 0 is refused */
 #define F_WHOLE_SEC 0x04 /* a duration must be whole seconds */
 
 struct key {
@@ -78,26 +78,26 @@ static const struct key keys[] = {
     {"auth.webhook_token", K_STR, O(auth.webhook_token), 0, ""},
     {"auth.webhook_hmac_secret", K_STR, O(auth.webhook_hmac_secret), 0, ""},
     {"auth.webhook_hmac_header", K_STR, O(auth.webhook_hmac_header), F_REQUIRED,
-     "X-Grafana-Alerting-Signature"},
+        "X-Grafana-Alerting-Signature"},
     {"auth.webhook_hmac_timestamp_header", K_STR,
-     O(auth.webhook_hmac_timestamp_header), 0, ""},
+        O(auth.webhook_hmac_timestamp_header), 0, ""},
     {"auth.admin_token", K_STR, O(auth.admin_token), 0, ""},
     {"limits", K_SECTION, 0, 0, NULL},
     {"limits.max_body", K_SIZE, O(limits.max_body), 0, "32MiB"},
     {"limits.max_alerts", K_COUNT, O(limits.max_alerts), 0, "10000"},
     {"slack", K_SECTION, 0, 0, NULL},
     {"slack.api_url", K_URL, O(slack.api_url), F_REQUIRED,
-     "https://slack.com/api"},
+        "https://slack.com/api"},
     {"slack.bot_token", K_STR, O(slack.bot_token), 0, ""},
     {"slack.webhook_url", K_URL, O(slack.webhook_url), 0, ""},
     {"slack.signing_secret", K_STR, O(slack.signing_secret), 0, ""},
     {"slack.allowed_team_ids", K_LIST, O(slack.allowed_team_ids), 0, ""},
     {"slack.response_url_hosts", K_LIST, O(slack.response_url_hosts), 0,
-     "hooks.slack.com"},
+        "hooks.slack.com"},
     {"slack.default_channel", K_STR, O(slack.default_channel), F_REQUIRED,
-     "#alerts"},
+        "#alerts"},
     {"slack.digest_channel", K_STR, O(slack.digest_channel), 0,
-     "#alerts-digest"},
+        "#alerts-digest"},
     {"slack.fallback_mention", K_STR, O(slack.fallback_mention), 0, ""},
     {"slack.rate_per_channel", K_RATE, O(slack.rate_per_channel), 0, "1"},
     {"slack.rate_workspace", K_RATE, O(slack.rate_workspace), 0, "5"},
@@ -118,16 +118,16 @@ static const struct key keys[] = {
     {"links.logs", K_STR, O(links.logs), 0, ""},
     {"grouping", K_SECTION, 0, 0, NULL},
     {"grouping.namespace_labels", K_LIST, O(grouping.namespace_labels), 0,
-     "namespace,kubernetes_namespace,exported_namespace"},
+        "namespace,kubernetes_namespace,exported_namespace"},
     {"grouping.default_namespace", K_STR, O(grouping.default_namespace),
-     F_REQUIRED, "cluster"},
+        F_REQUIRED, "cluster"},
     {"grouping.incident_labels", K_LIST, O(grouping.incident_labels), 0,
-     "cluster"},
+        "cluster"},
     {"grouping.hidden_labels", K_LIST, O(grouping.hidden_labels), 0,
-     "__name__,grafana_folder,__alert_rule_uid__"},
+        "__name__,grafana_folder,__alert_rule_uid__"},
     {"grouping.value_ref", K_LIST, O(grouping.value_ref), 0, "B,A"},
     {"grouping.resolve_after", K_DUR, O(grouping.resolve_after), F_POSITIVE,
-     "12h"},
+        "12h"},
     {"grouping.reopen_window", K_DUR, O(grouping.reopen_window), 0, "10m"},
     {"reminders", K_SECTION, 0, 0, NULL},
     {"reminders.default_every", K_DUR, O(reminders.default_every), 0, "4h"},
@@ -191,13 +191,13 @@ fail(struct ctx *x, size_t line, const char *key, const char *fmt, ...)
 	if (line > 0)
 		snprintf(where, sizeof(where), ":%zu", line);
 	if (key != NULL)
-		snprintf(name, sizeof(name),
-			 "%s: ", shown(key, show, sizeof(show)));
+		snprintf(
+		    name, sizeof(name), "%s: ", shown(key, show, sizeof(show)));
 	/* A cut message is still the right message: err is sized by the
 	 * caller and the line stays one line. */
 	if (x->errlen > 0)
-		snprintf(x->err, x->errlen, "%s%s: %s%s", x->file, where, name,
-			 msg);
+		snprintf(
+		    x->err, x->errlen, "%s%s: %s%s", x->file, where, name, msg);
 	return -1;
 }
 
@@ -262,9 +262,9 @@ expand(struct ctx *x, const char *s, size_t line, const char *key, char **out)
 		else {
 			buf_free(&b);
 			return fail(x, line, key,
-				    "environment variable %s is not set "
-				    "(write ${%s:-default} for a default)",
-				    var, var);
+			    "environment variable %s is not set "
+			    "(write ${%s:-default} for a default)",
+			    var, var);
 		}
 		p = close + 1;
 	}
@@ -337,8 +337,8 @@ path_resolve(const char *dir, const char *p)
 	}
 	if (*p == '\0' || strcmp(p, ".") == 0)
 		return xstrdup(dir);
-	return xasprintf("%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/",
-			 p);
+	return xasprintf(
+	    "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", p);
 }
 
 /*
@@ -359,39 +359,37 @@ set_listen(struct ctx *x, const struct key *k, const char *s, size_t line)
 		hs = s + 1;
 		if ((he = strchr(hs, ']')) == NULL || he[1] != ':')
 			return fail(x, line, k->name,
-				    "expected [IPv6]:port, got \"%s\"", show);
+			    "expected [IPv6]:port, got \"%s\"", show);
 		if (he == hs || (size_t)(he - hs) >= sizeof(addr))
 			return fail(x, line, k->name,
-				    "bad IPv6 address in \"%s\"", show);
+			    "bad IPv6 address in \"%s\"", show);
 		memcpy(addr, hs, (size_t)(he - hs));
 		addr[he - hs] = '\0';
 		if (inet_pton(AF_INET6, addr, &a6) != 1)
 			return fail(x, line, k->name,
-				    "bad IPv6 address in \"%s\"", show);
+			    "bad IPv6 address in \"%s\"", show);
 		port = he + 2;
 	} else {
 		hs = s;
 		if ((he = strrchr(s, ':')) == NULL)
 			return fail(x, line, k->name,
-				    "expected host:port, got \"%s\"", show);
+			    "expected host:port, got \"%s\"", show);
 		if (memchr(s, ':', (size_t)(he - s)) != NULL)
-			return fail(
-			    x, line, k->name,
+			return fail(x, line, k->name,
 			    "an IPv6 address needs brackets, e.g. [::1]:9095");
 		if (he == hs)
-			return fail(
-			    x, line, k->name,
+			return fail(x, line, k->name,
 			    "missing host in \"%s\" (0.0.0.0:PORT listens on "
 			    "every address)",
 			    show);
 		if (strspn(hs, HOST_CHARS) < (size_t)(he - hs))
-			return fail(x, line, k->name, "bad host in \"%s\"",
-				    show);
+			return fail(
+			    x, line, k->name, "bad host in \"%s\"", show);
 		port = he + 1;
 	}
 	if (util_strtonum(port, 1, 65535, &n, &why) == -1)
 		return fail(x, line, k->name,
-			    "port in \"%s\" is not a number in 1..65535", show);
+		    "port in \"%s\" is not a number in 1..65535", show);
 	free(c->listen);
 	free(c->listen_host);
 	c->listen = xstrdup(s);
@@ -424,8 +422,7 @@ set_scalar(struct ctx *x, const struct key *k, const char *s, size_t line)
 	if (*s == '\0' && (k->flags & F_REQUIRED))
 		return fail(x, line, k->name, "must not be empty");
 	switch (k->kind) {
-	case K_STR:
-		return set_str(field, s);
+	case K_STR: return set_str(field, s);
 	case K_URL:
 		if (*s != '\0' && (why = url_problem(s)) != NULL)
 			return fail(x, line, k->name, "%s", why);
@@ -443,26 +440,23 @@ set_scalar(struct ctx *x, const struct key *k, const char *s, size_t line)
 	case K_DUR:
 		if (util_duration_parse(s, &ms) == -1)
 			return fail(x, line, k->name,
-				    "bad duration \"%s\" (e.g. 30s, 5m, 1h30m)",
-				    show);
+			    "bad duration \"%s\" (e.g. 30s, 5m, 1h30m)", show);
 		/* Callers add durations to Unix ms: keep that sum far from
 		 * overflow. */
 		if (ms > MAX_DURATION)
 			return fail(x, line, k->name,
-				    "\"%s\" is too long (at most 100y)", show);
+			    "\"%s\" is too long (at most 100y)", show);
 		if (ms == 0 && (k->flags & F_POSITIVE))
 			return fail(x, line, k->name, "must be more than 0");
 		if (ms % 1000 != 0 && (k->flags & F_WHOLE_SEC))
 			return fail(x, line, k->name,
-				    "\"%s\" is not a whole number of seconds",
-				    show);
+			    "\"%s\" is not a whole number of seconds", show);
 		*(int64_t *)field = ms;
 		return 0;
 	case K_SIZE:
 		if (util_size_parse(s, &size) == -1)
 			return fail(x, line, k->name,
-				    "bad size \"%s\" (e.g. 512KiB, 32MiB)",
-				    show);
+			    "bad size \"%s\" (e.g. 512KiB, 32MiB)", show);
 		if (size == 0)
 			return fail(x, line, k->name, "must be more than 0");
 		/* evhttp takes a signed size; no body is near this. */
@@ -473,21 +467,20 @@ set_scalar(struct ctx *x, const struct key *k, const char *s, size_t line)
 	case K_COUNT:
 		if (util_strtonum(s, 1, INT32_MAX, &n, &why) == -1)
 			return fail(x, line, k->name,
-				    "\"%s\" is not a whole number in 1..%d",
-				    show, INT32_MAX);
+			    "\"%s\" is not a whole number in 1..%d", show,
+			    INT32_MAX);
 		*(long long *)field = n;
 		return 0;
 	case K_RATE:
 		/* strtod also takes "nan", "inf" and hex: not rates. */
 		if (s[strspn(s, "0123456789.eE+-")] != '\0' ||
 		    util_strtod(s, &d) == -1 || !isfinite(d))
-			return fail(
-			    x, line, k->name,
+			return fail(x, line, k->name,
 			    "bad number \"%s\" (per second, e.g. 1 or 0.8)",
 			    show);
 		if (d < 0)
 			return fail(x, line, k->name,
-				    "must not be negative (0 = unlimited)");
+			    "must not be negative (0 = unlimited)");
 		*(double *)field = d;
 		return 0;
 	case K_BOOL:
@@ -496,16 +489,15 @@ set_scalar(struct ctx *x, const struct key *k, const char *s, size_t line)
 		    strcmp(s, "TRUE") == 0)
 			*(int *)field = 1;
 		else if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
-			 strcmp(s, "FALSE") == 0)
+		    strcmp(s, "FALSE") == 0)
 			*(int *)field = 0;
 		else
 			return fail(x, line, k->name,
-				    "expected true or false, got \"%s\"", show);
+			    "expected true or false, got \"%s\"", show);
 		return 0;
 	case K_LEVEL:
 		if (log_level_parse(s, field) == -1)
-			return fail(
-			    x, line, k->name,
+			return fail(x, line, k->name,
 			    "unknown level \"%s\" (debug|info|warn|error)",
 			    show);
 		return 0;
@@ -516,14 +508,11 @@ set_scalar(struct ctx *x, const struct key *k, const char *s, size_t line)
 			*(enum log_format *)field = LOG_JSON;
 		else
 			return fail(x, line, k->name,
-				    "unknown format \"%s\" (logfmt|json)",
-				    show);
+			    "unknown format \"%s\" (logfmt|json)", show);
 		return 0;
-	case K_LISTEN:
-		return set_listen(x, k, s, line);
+	case K_LISTEN: return set_listen(x, k, s, line);
 	case K_SECTION:
-	case K_LIST:
-		break;
+	case K_LIST: break;
 	}
 	return fail(x, line, k->name, "internal error: not a scalar key");
 }
@@ -539,8 +528,8 @@ set_list(struct ctx *x, const struct key *k, yaml_node_t *v)
 
 	if (v->type != YAML_SEQUENCE_NODE)
 		return fail(x, yamltree_line(v), k->name,
-			    "expected a list (e.g. [a, b]), got a %s",
-			    yamltree_kind(v));
+		    "expected a list (e.g. [a, b]), got a %s",
+		    yamltree_kind(v));
 	/* Sized once: strlist_add grows one by one, quadratic on long lists. */
 	l.n = 0;
 	l.v = xcalloc(
@@ -564,7 +553,7 @@ set_list(struct ctx *x, const struct key *k, yaml_node_t *v)
 	return 0;
 bad:
 	fail(x, n != NULL ? yamltree_line(n) : yamltree_line(v), k->name,
-	     "list items must be non-empty strings");
+	    "list items must be non-empty strings");
 fail:
 	strlist_free(&l);
 	return -1;
@@ -582,11 +571,10 @@ set_node(struct ctx *x, const struct key *k, yaml_node_t *v)
 		return set_list(x, k, v);
 	if (v->type != YAML_SCALAR_NODE)
 		return fail(x, yamltree_line(v), k->name,
-			    "expected a single value, got a %s",
-			    yamltree_kind(v));
+		    "expected a single value, got a %s", yamltree_kind(v));
 	if ((s = yamltree_text(v)) == NULL)
-		return fail(x, yamltree_line(v), k->name,
-			    "contains a NUL byte");
+		return fail(
+		    x, yamltree_line(v), k->name, "contains a NUL byte");
 	if (expand(x, s, yamltree_line(v), k->name, &e) == -1)
 		return -1;
 	rc = set_scalar(x, k, e, yamltree_line(v));
@@ -621,16 +609,14 @@ walk(struct ctx *x, yaml_node_t *map, const char *prefix)
 		    (s = yamltree_text(kn)) == NULL)
 			return fail(x, line, prefix, "keys must be strings");
 		w = snprintf(name, sizeof(name), "%s%s%s",
-			     prefix != NULL ? prefix : "",
-			     prefix != NULL ? "." : "", s);
+		    prefix != NULL ? prefix : "", prefix != NULL ? "." : "", s);
 		k = w >= 0 && (size_t)w < sizeof(name) ? key_find(name) : NULL;
 		if (k == NULL || (prefix == NULL && strchr(s, '.') != NULL))
 			return fail(x, line, name, "unknown key");
 		i = (size_t)(k - keys);
 		if (x->lines[i] != 0)
 			return fail(x, line, k->name,
-				    "duplicate key (first at line %zu)",
-				    x->lines[i]);
+			    "duplicate key (first at line %zu)", x->lines[i]);
 		x->lines[i] = line;
 		if (yamltree_is_null(vn))
 			continue;
@@ -639,8 +625,7 @@ walk(struct ctx *x, yaml_node_t *map, const char *prefix)
 				return -1;
 		} else if (vn->type != YAML_MAPPING_NODE) {
 			return fail(x, yamltree_line(vn), k->name,
-				    "expected a mapping, got a %s",
-				    yamltree_kind(vn));
+			    "expected a mapping, got a %s", yamltree_kind(vn));
 		} else if (walk(x, vn, k->name) == -1)
 			return -1;
 	}
@@ -661,10 +646,9 @@ finish(struct ctx *x)
 		util_duration_format(c->slack.retry_max, b, sizeof(b));
 		if (x->lines[base] != 0)
 			return fail(x, x->lines[base], "slack.retry_base",
-				    "%s is more than slack.retry_max (%s)", a,
-				    b);
+			    "%s is more than slack.retry_max (%s)", a, b);
 		return fail(x, x->lines[max], "slack.retry_max",
-			    "%s is less than slack.retry_base (%s)", b, a);
+		    "%s is less than slack.retry_base (%s)", b, a);
 	}
 	if (*c->public_url == '\0') {
 		free(c->public_url);
@@ -721,7 +705,7 @@ defaults_new(const char *dir)
 /* The one parser behind config_load and config_load_buffer. */
 static struct config *
 parse(const char *data, size_t len, const char *file, const char *dir,
-      char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	struct yamltree tree;
 	struct config *c = NULL;
@@ -749,9 +733,9 @@ parse(const char *data, size_t len, const char *file, const char *dir,
 	if (root != NULL && !yamltree_is_null(root)) {
 		if (root->type != YAML_MAPPING_NODE) {
 			fail(&x, yamltree_line(root), NULL,
-			     "expected a mapping of keys at the top level, got "
-			     "a %s",
-			     yamltree_kind(root));
+			    "expected a mapping of keys at the top level, got "
+			    "a %s",
+			    yamltree_kind(root));
 			goto done;
 		}
 		if (walk(&x, root, NULL) == -1)
@@ -819,8 +803,8 @@ config_load(const char *path, char *err, size_t errlen)
 }
 
 struct config *
-config_load_buffer(const char *data, size_t len, const char *name, char *err,
-		   size_t errlen)
+config_load_buffer(
+    const char *data, size_t len, const char *name, char *err, size_t errlen)
 {
 	struct config *c;
 	char *dir = file_dir(name, 0);
@@ -849,6 +833,14 @@ config_defaults(const char *dir)
 	return x.c;
 }
 
+static int is_loopback(const char *host);
+
+int
+config_listen_loopback(const struct config *c)
+{
+	return is_loopback(c->listen_host);
+}
+
 static int
 is_loopback(const char *host)
 {
@@ -861,7 +853,7 @@ is_loopback(const char *host)
 		return (ntohl(a4.s_addr) >> 24) == 127;
 	if (inet_pton(AF_INET6, host, &a6) == 1)
 		return IN6_IS_ADDR_LOOPBACK(&a6) ||
-		       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
 	return 0;
 }
 
@@ -869,7 +861,7 @@ int
 config_check_exposure(const struct config *c, char *err, size_t errlen)
 {
 	int hook = *c->auth.webhook_token != '\0' ||
-		   *c->auth.webhook_hmac_secret != '\0';
+	    *c->auth.webhook_hmac_secret != '\0';
 	int admin = *c->auth.admin_token != '\0';
 	const char *need;
 
@@ -882,8 +874,8 @@ config_check_exposure(const struct config *c, char *err, size_t errlen)
 		need = "auth.webhook_token (or auth.webhook_hmac_secret)";
 	else
 		need = "auth.admin_token";
-	snprintf(err, errlen, "listen %s is not loopback: set %s", c->listen,
-		 need);
+	snprintf(
+	    err, errlen, "listen %s is not loopback: set %s", c->listen, need);
 	return -1;
 }
 
@@ -905,14 +897,9 @@ config_free(struct config *c)
 		case K_STR:
 		case K_URL:
 		case K_PATH:
-		case K_LISTEN:
-			free(*(char **)field);
-			break;
-		case K_LIST:
-			strlist_free(field);
-			break;
-		default:
-			break;
+		case K_LISTEN: free(*(char **)field); break;
+		case K_LIST: strlist_free(field); break;
+		default: break;
 		}
 	}
 	free(c->listen_host);

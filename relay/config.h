@@ -17,14 +17,14 @@
 #include "util.h"
 
 struct config {
-	char *path;	   /* the file read, or "" for built-in defaults */
-	char *listen;	   /* "host:port" */
+	char *path;        /* the file read, or "" for built-in defaults */
+	char *listen;      /* "host:port" */
 	char *listen_host; /* from listen, no brackets: "0.0.0.0", "::1" */
 	int listen_port;
 	char *public_url; /* no trailing '/'; "http://" + listen when unset */
-	char *database;	  /* resolved path */
+	char *database;   /* resolved path */
 	char *templates;  /* resolved folder, "" for built-ins only */
-	char *rules;	  /* resolved folder of rule files, "" for none */
+	char *rules;      /* resolved folder of rule files, "" for none */
 
 	struct {
 		char *webhook_token;
@@ -111,8 +111,8 @@ struct config *config_load(const char *path, char *err, size_t errlen);
  * stands for its path in messages and for resolving relative paths (not made
  * absolute: the file system is not touched). For tests and fuzzing.
  */
-struct config *config_load_buffer(const char *data, size_t len,
-				  const char *name, char *err, size_t errlen);
+struct config *config_load_buffer(
+    const char *data, size_t len, const char *name, char *err, size_t errlen);
 
 /* Built-in defaults only, as for an empty file; relative paths against dir
  * (NULL: the current directory, made absolute). Returns new. */
@@ -123,6 +123,9 @@ struct config *config_defaults(const char *dir);
  * webhook auth and an admin token. Returns 0, or -1 with err set.
  */
 int config_check_exposure(const struct config *c, char *err, size_t errlen);
+
+/* 1 when listen is a loopback address (127.0.0.0/8, ::1, localhost). */
+int config_listen_loopback(const struct config *c);
 
 /* 1 when neither a bot token nor a webhook URL is set. */
 int config_preview(const struct config *c);

@@ -45,6 +45,8 @@ static const struct route routes[] = {
     {"/webhook/grafana", 0, M_POST, ingest_grafana, GUARD_NONE},
     {"/webhook/alertmanager", 0, M_POST, ingest_alertmanager, GUARD_NONE},
     {"/api/v1/alerts", 0, M_GET, api_alerts, GUARD_ADMIN},
+    {"/api/v1/incidents", 0, M_GET, api_incidents, GUARD_ADMIN},
+    {"/api/v1/messages", 0, M_GET, api_messages, GUARD_ADMIN},
     {"/healthz", 0, M_GET, api_healthz, GUARD_NONE},
     {"/readyz", 0, M_GET, api_readyz, GUARD_NONE},
 };
@@ -78,11 +80,11 @@ struct frame {
 	uint64_t length; /* Content-Length of the request being read */
 	int chunked;
 	int have_line1; /* the request line was seen */
-	int webhook;	/* 0: other path, 1: grafana, 2: alertmanager */
+	int webhook;    /* 0: other path, 1: grafana, 2: alertmanager */
 	struct bufferevent *under; /* the socket's bufferevent */
 	struct bufferevent *bev;   /* the filter evhttp uses */
-	struct event *kick;	   /* flushes output evhttp queued (below) */
-	struct event *wr;	   /* waits for the socket to take more */
+	struct event *kick;        /* flushes output evhttp queued (below) */
+	struct event *wr;          /* waits for the socket to take more */
 };
 
 static void
@@ -112,8 +114,8 @@ frame_kick(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-frame_outbuf(struct evbuffer *buf, const struct evbuffer_cb_info *info,
-	     void *arg)
+frame_outbuf(
+    struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct frame *f = arg;
 
@@ -129,17 +131,16 @@ frame_refuse(struct frame *f, struct bufferevent *under)
 	char body[256], head[512];
 	int bn, hn;
 
-	bn = snprintf(
-	    body, sizeof(body),
+	bn = snprintf(body, sizeof(body),
 	    "{\"error\":\"body over limits.max_body (%llu bytes announced, "
 	    "limit %llu)\"}\n",
 	    (unsigned long long)f->length,
 	    (unsigned long long)r->cfg->limits.max_body);
 	hn = snprintf(head, sizeof(head),
-		      "HTTP/1.1 413 Payload Too Large\r\nContent-Type: "
-		      "application/json\r\n"
-		      "Content-Length: %d\r\nConnection: close\r\n\r\n",
-		      bn);
+	    "HTTP/1.1 413 Payload Too Large\r\nContent-Type: "
+	    "application/json\r\n"
+	    "Content-Length: %d\r\nConnection: close\r\n\r\n",
+	    bn);
 	if (bn > 0 && hn > 0 && (size_t)bn < sizeof(body) &&
 	    (size_t)hn < sizeof(head)) {
 		/* Straight to the socket: evhttp is still reading headers and
@@ -149,8 +150,9 @@ frame_refuse(struct frame *f, struct bufferevent *under)
 		char all[768];
 		memcpy(all, head, (size_t)hn);
 		memcpy(all + hn, body, (size_t)bn);
-		if (fd >= 0 && send(fd, all, (size_t)(hn + bn),
-				    MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		if (fd >= 0 &&
+		    send(fd, all, (size_t)(hn + bn),
+		        MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_event(LOG_DEBUG, "413 reply not sent", NULL);
 	}
 	if (f->webhook > 0)
@@ -174,8 +176,7 @@ frame_line(struct frame *f, const char *line, size_t n)
 			    memcmp(sp + 1, "/webhook/grafana", 16) == 0)
 				f->webhook = 1;
 			else if (rest >= 21 &&
-				 memcmp(sp + 1, "/webhook/alertmanager", 21) ==
-				     0)
+			    memcmp(sp + 1, "/webhook/alertmanager", 21) == 0)
 				f->webhook = 2;
 		}
 		return;
@@ -187,8 +188,8 @@ frame_line(struct frame *f, const char *line, size_t n)
 			i++;
 		for (; i < n && line[i] >= '0' && line[i] <= '9'; i++)
 			v = v > UINT64_MAX / 10
-				? UINT64_MAX
-				: v * 10 + (uint64_t)(line[i] - '0');
+			    ? UINT64_MAX
+			    : v * 10 + (uint64_t)(line[i] - '0');
 		f->length = v;
 	} else if (n > 18 && strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
 		f->chunked = 1;
@@ -197,7 +198,7 @@ frame_line(struct frame *f, const char *line, size_t n)
 
 static enum bufferevent_filter_result
 frame_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-	    enum bufferevent_flush_mode mode, void *ctx)
+    enum bufferevent_flush_mode mode, void *ctx)
 {
 	struct frame *f = ctx;
 
@@ -207,12 +208,8 @@ frame_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 		if (avail == 0)
 			return BEV_OK;
 		switch (f->mode) {
-		case FRAME_PASS:
-			evbuffer_add_buffer(dst, src);
-			return BEV_OK;
-		case FRAME_DRAIN:
-			evbuffer_drain(src, avail);
-			return BEV_OK;
+		case FRAME_PASS: evbuffer_add_buffer(dst, src); return BEV_OK;
+		case FRAME_DRAIN: evbuffer_drain(src, avail); return BEV_OK;
 		case FRAME_BODY: {
 			size_t n =
 			    avail < f->remaining ? avail : (size_t)f->remaining;
@@ -243,7 +240,7 @@ frame_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 				if (f->chunked) {
 					f->mode = FRAME_PASS;
 				} else if (f->length >
-					   r->cfg->limits.max_body) {
+				    r->cfg->limits.max_body) {
 					frame_refuse(f, f->under);
 					return BEV_OK;
 				} else if (f->length > 0) {
@@ -271,7 +268,7 @@ frame_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
  */
 static enum bufferevent_filter_result
 frame_output(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-	     enum bufferevent_flush_mode mode, void *ctx)
+    enum bufferevent_flush_mode mode, void *ctx)
 {
 	struct frame *f = ctx;
 	evutil_socket_t fd = bufferevent_getfd(f->under);
@@ -293,12 +290,13 @@ frame_output(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 			evbuffer_drain(src, (size_t)w);
 			continue;
 		}
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-			      errno == EINTR)) {
+		if (w < 0 &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK ||
+		        errno == EINTR)) {
 			if (f->wr == NULL)
 				f->wr =
 				    event_new(bufferevent_get_base(f->under),
-					      fd, EV_WRITE, frame_kick, f);
+				        fd, EV_WRITE, frame_kick, f);
 			event_add(f->wr, NULL);
 			return BEV_NEED_MORE;
 		}
@@ -325,7 +323,7 @@ frame_new(struct event_base *base, void *arg)
 	}
 	f->kick = event_new(base, -1, 0, frame_kick, f);
 	bev = bufferevent_filter_new(f->under, frame_input, frame_output,
-				     BEV_OPT_CLOSE_ON_FREE, frame_free, f);
+	    BEV_OPT_CLOSE_ON_FREE, frame_free, f);
 	if (bev == NULL) {
 		bufferevent_free(f->under);
 		frame_free(f);
@@ -352,21 +350,11 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 		evbuffer_add(out, "\n", 1);
 	}
 	switch (code) {
-	case 202:
-		reason = "Accepted";
-		break;
-	case 405:
-		reason = "Method Not Allowed";
-		break;
-	case 413:
-		reason = "Payload Too Large";
-		break;
-	case 415:
-		reason = "Unsupported Media Type";
-		break;
-	case 503:
-		reason = "Service Unavailable";
-		break;
+	case 202: reason = "Accepted"; break;
+	case 405: reason = "Method Not Allowed"; break;
+	case 413: reason = "Payload Too Large"; break;
+	case 415: reason = "Unsupported Media Type"; break;
+	case 503: reason = "Service Unavailable"; break;
 	}
 	evhttp_send_reply(req, code, reason, out);
 	evbuffer_free(out);
@@ -408,10 +396,10 @@ host_allowed(const struct config *cfg, const char *host)
 		return 0;
 	if (strchr(cfg->listen_host, ':') != NULL)
 		snprintf(want, sizeof(want), "[%s]:%d", cfg->listen_host,
-			 cfg->listen_port);
+		    cfg->listen_port);
 	else
 		snprintf(want, sizeof(want), "%s:%d", cfg->listen_host,
-			 cfg->listen_port);
+		    cfg->listen_port);
 	if (strcasecmp(host, want) == 0)
 		return 1;
 	if (strcmp(cfg->listen_host, "127.0.0.1") == 0) {
@@ -443,10 +431,9 @@ guard_admin(struct http_ctx *c)
 		size_t tlen = strlen(cfg->auth.admin_token);
 
 		if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0 ||
-		    !util_ct_equal(a + 7, strlen(a + 7), cfg->auth.admin_token,
-				   tlen)) {
-			http_reply_error(
-			    c->req, 401,
+		    !util_ct_equal(
+		        a + 7, strlen(a + 7), cfg->auth.admin_token, tlen)) {
+			http_reply_error(c->req, 401,
 			    "admin token required (Authorization: Bearer)");
 			return -1;
 		}
@@ -454,8 +441,8 @@ guard_admin(struct http_ctx *c)
 	}
 	/* Open API on loopback: refuse foreign Host headers (DNS rebinding). */
 	if (!host_allowed(cfg, evhttp_find_header(h, "Host"))) {
-		http_reply_error(c->req, 403,
-				 "Host header is not this relay's address");
+		http_reply_error(
+		    c->req, 403, "Host header is not this relay's address");
 		return -1;
 	}
 	return 0;
@@ -465,24 +452,15 @@ static const char *
 method_name(enum evhttp_cmd_type m)
 {
 	switch (m) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	case EVHTTP_REQ_OPTIONS:
-		return "OPTIONS";
-	case EVHTTP_REQ_TRACE:
-		return "TRACE";
-	case EVHTTP_REQ_CONNECT:
-		return "CONNECT";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_TRACE: return "TRACE";
+	case EVHTTP_REQ_CONNECT: return "CONNECT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
 	}
 	return "?";
 }
@@ -493,13 +471,13 @@ allow_header(struct evhttp_request *req, unsigned methods)
 	char allow[64];
 
 	snprintf(allow, sizeof(allow), "%s%s%s",
-		 methods & EVHTTP_REQ_GET ? "GET, HEAD" : "",
-		 methods & EVHTTP_REQ_POST
-		     ? (methods & EVHTTP_REQ_GET ? ", POST" : "POST")
-		     : "",
-		 methods & EVHTTP_REQ_DELETE ? ", DELETE" : "");
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-			  allow);
+	    methods & EVHTTP_REQ_GET ? "GET, HEAD" : "",
+	    methods & EVHTTP_REQ_POST
+	        ? (methods & EVHTTP_REQ_GET ? ", POST" : "POST")
+	        : "",
+	    methods & EVHTTP_REQ_DELETE ? ", DELETE" : "");
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Allow", allow);
 }
 
 static void
@@ -521,12 +499,12 @@ dispatch(struct evhttp_request *req, void *arg)
 	c.relay = h->relay;
 	c.req = req;
 	snprintf(c.id, sizeof(c.id), "r%llx",
-		 (unsigned long long)++h->relay->next_request_id);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "X-Request-Id", c.id);
+	    (unsigned long long)++h->relay->next_request_id);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "X-Request-Id", c.id);
 
-	path = evhttp_uridecode(rawpath != NULL && *rawpath ? rawpath : "/", 0,
-				&pathlen);
+	path = evhttp_uridecode(
+	    rawpath != NULL && *rawpath ? rawpath : "/", 0, &pathlen);
 	if (path == NULL || strlen(path) != pathlen) {
 		http_reply_error(req, 400, "bad request path");
 		goto done;
@@ -541,8 +519,8 @@ dispatch(struct evhttp_request *req, void *arg)
 		const struct route *r = &routes[i];
 		size_t n = strlen(r->path);
 		if (r->prefix
-			? strncmp(path, r->path, n) != 0 || path[n] == '\0'
-			: strcmp(path, r->path) != 0)
+		        ? strncmp(path, r->path, n) != 0 || path[n] == '\0'
+		        : strcmp(path, r->path) != 0)
 			continue;
 		path_matched = 1;
 		if ((r->methods & m) == 0) {
@@ -555,8 +533,8 @@ dispatch(struct evhttp_request *req, void *arg)
 	}
 	if (found == NULL) {
 		if (path_matched)
-			http_reply_error(req, 405, "method %s not allowed",
-					 method_name(m));
+			http_reply_error(
+			    req, 405, "method %s not allowed", method_name(m));
 		else
 			http_reply_error(req, 404, "no such endpoint");
 		goto done;
@@ -582,11 +560,10 @@ http_server_new(struct relay *r, char *err, size_t errlen)
 	}
 	/* Let every method reach dispatch() so that a wrong one gets our 405
 	 * (libevent itself would answer 501). */
-	evhttp_set_allowed_methods(
-	    h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-			 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-			 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-			 EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(h->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(h->http, dispatch, h);
 	evhttp_set_bevcb(h->http, frame_new, h);
 	evhttp_set_default_content_type(h->http, "application/json");
@@ -595,9 +572,9 @@ http_server_new(struct relay *r, char *err, size_t errlen)
 	    h->http, r->cfg->listen_host, (ev_uint16_t)r->cfg->listen_port);
 	if (h->sock == NULL) {
 		snprintf(err, errlen,
-			 "listen %s: cannot bind (in use or not an address of "
-			 "this host)",
-			 r->cfg->listen);
+		    "listen %s: cannot bind (in use or not an address of "
+		    "this host)",
+		    r->cfg->listen);
 		goto fail;
 	}
 	return h;

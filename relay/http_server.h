@@ -42,7 +42,7 @@ void http_reply_json(struct evhttp_request *req, int code, json_t *body);
 
 /* Replies {"error": "<formatted reason>"} with code. */
 void http_reply_error(struct evhttp_request *req, int code, const char *fmt,
-		      ...) __attribute__((format(printf, 3, 4)));
+    ...) __attribute__((format(printf, 3, 4)));
 
 /* Borrowed: the value of a query parameter, or NULL. */
 const char *http_query(struct http_ctx *c, const char *name);

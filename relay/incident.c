@@ -33,7 +33,7 @@ key_part(struct buf *out, const char *s)
 
 void
 incident_key(const struct alert *a, const struct strlist *incident_labels,
-	     struct buf *out)
+    struct buf *out)
 {
 	key_part(out, a->namespace);
 	buf_addc(out, '/');
@@ -52,7 +52,7 @@ incident_key(const struct alert *a, const struct strlist *incident_labels,
 
 void
 incident_labels_json(const struct alert *a,
-		     const struct strlist *incident_labels, struct buf *out)
+    const struct strlist *incident_labels, struct buf *out)
 {
 	int n = 0;
 

@@ -22,7 +22,7 @@ struct incident_prev {
 };
 
 enum incident_change {
-	INCIDENT_NONE,	   /* a re-send of the stored state: nothing visible */
+	INCIDENT_NONE,     /* a re-send of the stored state: nothing visible */
 	INCIDENT_FIRING,   /* a new firing episode, or firing again */
 	INCIDENT_RESOLVED, /* was firing, now resolved */
 	INCIDENT_UNSEEN,   /* resolved, never seen firing: history only */
@@ -38,8 +38,8 @@ enum incident_change {
  * - resolved, never stored: INCIDENT_UNSEEN.
  * A startsAt of 0 (the sender gave none) matches any stored one.
  */
-enum incident_change incident_classify(const struct incident_prev *prev,
-				       const struct alert *a);
+enum incident_change incident_classify(
+    const struct incident_prev *prev, const struct alert *a);
 
 /*
  * Appends the incident key of a to out: "namespace/alertname", then
@@ -48,12 +48,11 @@ enum incident_change incident_classify(const struct incident_prev *prev,
  * different parts never make the same key.
  */
 void incident_key(const struct alert *a, const struct strlist *incident_labels,
-		  struct buf *out);
+    struct buf *out);
 
 /* Appends a JSON object of the incident labels present on a. */
 void incident_labels_json(const struct alert *a,
-			  const struct strlist *incident_labels,
-			  struct buf *out);
+    const struct strlist *incident_labels, struct buf *out);
 
 /* Outbox priority of a message: mentions or severity=critical first. */
 int incident_priority(const char *severity, int has_mentions);

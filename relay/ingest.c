@@ -51,14 +51,10 @@ static int
 code_class(int code)
 {
 	switch (code) {
-	case 400:
-		return 1;
-	case 401:
-		return 2;
-	case 413:
-		return 3;
-	case 415:
-		return 4;
+	case 400: return 1;
+	case 401: return 2;
+	case 413: return 3;
+	case 415: return 4;
 	}
 	return code >= 500 ? 5 : code < 300 ? 0 : 1;
 }
@@ -112,7 +108,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		store_rollback(r->store);
 	if (!ok)
 		log_event(LOG_ERROR, "webhook commit failed", "error",
-			  store_errmsg(r->store), NULL);
+		    store_errmsg(r->store), NULL);
 
 	while (n-- > 0 && (p = TAILQ_FIRST(&in->queue)) != NULL) {
 		char num[32];
@@ -121,18 +117,17 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		in->queued--;
 		if (ok) {
 			http_reply_json(p->req, 202,
-					json_pack("{s:I,s:I}", "accepted",
-						  (json_int_t)p->nalerts,
-						  "incidents",
-						  (json_int_t)p->incidents));
+			    json_pack("{s:I,s:I}", "accepted",
+			        (json_int_t)p->nalerts, "incidents",
+			        (json_int_t)p->incidents));
 			count_reply(r, p->src, 202);
 			snprintf(num, sizeof(num), "%zu", p->nalerts);
 			log_event(LOG_DEBUG, "webhook accepted", "req", p->id,
-				  "source", alert_source_name(p->src), "alerts",
-				  num, NULL);
+			    "source", alert_source_name(p->src), "alerts", num,
+			    NULL);
 		} else {
-			http_reply_error(p->req, 503,
-					 "database cannot commit; retry later");
+			http_reply_error(
+			    p->req, 503, "database cannot commit; retry later");
 			count_reply(r, p->src, 503);
 		}
 		pending_free(p);
@@ -211,11 +206,21 @@ handle(struct http_ctx *c, enum alert_source src)
 	}
 	if (cfg->auth.webhook_token[0] != '\0' &&
 	    !auth_webhook_token(evhttp_find_header(hdr, "Authorization"),
-				cfg->auth.webhook_token)) {
+	        cfg->auth.webhook_token)) {
 		code = 401;
-		http_reply_error(
-		    c->req, code,
+		http_reply_error(c->req, code,
 		    "webhook token required (Bearer or basic auth password)");
+		goto done;
+	}
+	/* Alertmanager cannot sign: beyond loopback it needs the token even
+	 * when Grafana's HMAC is what let the relay start. */
+	if (src == ALERT_SRC_ALERTMANAGER &&
+	    cfg->auth.webhook_token[0] == '\0' &&
+	    !config_listen_loopback(cfg)) {
+		code = 401;
+		http_reply_error(c->req, code,
+		    "set auth.webhook_token: this relay listens beyond "
+		    "loopback");
 		goto done;
 	}
 	if (len > cfg->limits.max_body) {
@@ -228,25 +233,24 @@ handle(struct http_ctx *c, enum alert_source src)
 	    cfg->auth.webhook_hmac_secret[0] != '\0') {
 		const char *why = NULL;
 		int use_ts = cfg->auth.webhook_hmac_timestamp_header[0] != '\0';
-		const char *ts =
-		    use_ts ? evhttp_find_header(
-				 hdr, cfg->auth.webhook_hmac_timestamp_header)
-			   : NULL;
-		if (auth_grafana_hmac(
-			cfg->auth.webhook_hmac_secret,
-			evhttp_find_header(hdr, cfg->auth.webhook_hmac_header),
-			use_ts, ts, body, len, relay_now(r) / 1000,
-			&why) != 0) {
+		const char *ts = use_ts
+		    ? evhttp_find_header(
+		          hdr, cfg->auth.webhook_hmac_timestamp_header)
+		    : NULL;
+		if (auth_grafana_hmac(cfg->auth.webhook_hmac_secret,
+		        evhttp_find_header(hdr, cfg->auth.webhook_hmac_header),
+		        use_ts, ts, body, len, relay_now(r) / 1000,
+		        &why) != 0) {
 			code = 401;
-			http_reply_error(c->req, code, "HMAC signature: %s",
-					 why);
+			http_reply_error(
+			    c->req, code, "HMAC signature: %s", why);
 			goto done;
 		}
 	}
 	if (!json_content_type(evhttp_find_header(hdr, "Content-Type"))) {
 		code = 415;
-		http_reply_error(c->req, code,
-				 "Content-Type must be application/json");
+		http_reply_error(
+		    c->req, code, "Content-Type must be application/json");
 		goto done;
 	}
 	if (len == 0) {
@@ -265,7 +269,7 @@ handle(struct http_ctx *c, enum alert_source src)
 		code = 400;
 		http_reply_error(c->req, code, "%s", err);
 		log_event(LOG_INFO, "webhook refused", "req", c->id, "source",
-			  alert_source_name(src), "reason", err, NULL);
+		    alert_source_name(src), "reason", err, NULL);
 		goto done;
 	}
 

@@ -79,8 +79,7 @@ line_value(struct line *l, const char *v, int always_quote)
 			line_puts(l, "\\n");
 		} else if (c < 0x20 || c == 0x7f) {
 			snprintf(esc, sizeof(esc),
-				 log_fmt == LOG_JSON ? "\\u%04x" : "\\x%02x",
-				 c);
+			    log_fmt == LOG_JSON ? "\\u%04x" : "\\x%02x", c);
 			line_puts(l, esc);
 		} else {
 			line_putc(l, (char)c);
@@ -119,8 +118,8 @@ log_vevent(enum log_level level, const char *msg, va_list ap)
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(tv.tv_usec / 1000));
 
 	if (log_fmt == LOG_JSON) {
 		line_puts(&l, "{\"time\":\"");

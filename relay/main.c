@@ -14,7 +14,9 @@
 #include "http_server.h"
 #include "ingest.h"
 #include "log.h"
+#include "outbox.h"
 #include "pipeline.h"
+#include "render.h"
 #include "relay.h"
 #include "store.h"
 #include "util.h"
@@ -45,7 +47,7 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 		return;
 	r->stopping = 1;
 	log_event(LOG_INFO, "stopping", "signal",
-		  sig == SIGINT ? "INT" : "TERM", NULL);
+	    sig == SIGINT ? "INT" : "TERM", NULL);
 	/* Answer what was accepted, then leave the loop: jobs not processed
 	 * yet stay in the database for the next start. */
 	ingest_free(r->ingest);
@@ -59,20 +61,32 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	struct loop_timers *t = arg;
 	struct relay *r = t->relay;
 	char err[1024];
+	struct render *render;
 	struct config *next = config_load(
 	    r->cfg->path[0] != '\0' ? r->cfg->path : NULL, err, sizeof(err));
 
 	if (next == NULL) {
 		log_event(LOG_ERROR, "reload refused; the old config stays",
-			  "error", err, NULL);
+		    "error", err, NULL);
 		return;
 	}
+	render = render_load(next->templates, err, sizeof(err));
+	if (render == NULL ||
+	    render_check(render, next, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "reload refused; the old config stays",
+		    "error", err, NULL);
+		render_free(render);
+		config_free(next);
+		return;
+	}
+	render_free(r->render);
+	r->render = render;
 	if (strcmp(next->listen, r->cfg->listen) != 0 ||
 	    strcmp(next->database, r->cfg->database) != 0)
 		log_event(LOG_WARN,
-			  "listen and database changes take effect at the next "
-			  "restart",
-			  NULL);
+		    "listen and database changes take effect at the next "
+		    "restart",
+		    NULL);
 	/* Keep what needs a restart as it is running. */
 	free(next->listen);
 	next->listen = xstrdup(r->cfg->listen);
@@ -129,8 +143,8 @@ serve(const struct cli_args *a)
 		int neg = *off == '-';
 		if (util_duration_parse(off + neg, &r.clock_offset_ms) != 0) {
 			fprintf(stderr,
-				"alert-delivery: ALERT_DELIVERY_CLOCK_OFFSET: "
-				"not a duration\n");
+			    "alert-delivery: ALERT_DELIVERY_CLOCK_OFFSET: "
+			    "not a duration\n");
 			config_free(r.cfg);
 			return 2;
 		}
@@ -138,16 +152,24 @@ serve(const struct cli_args *a)
 			r.clock_offset_ms = -r.clock_offset_ms;
 	}
 	r.started_at = relay_now(&r);
+	r.render = render_load(r.cfg->templates, err, sizeof(err));
+	if (r.render == NULL ||
+	    render_check(r.render, r.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		render_free(r.render);
+		config_free(r.cfg);
+		return 2;
+	}
 
 	r.store = store_open(r.cfg->database, STORE_RW, err, sizeof(err));
 	if (r.store == NULL) {
-		log_event(LOG_ERROR, "cannot open the database", "error", err,
-			  NULL);
+		log_event(
+		    LOG_ERROR, "cannot open the database", "error", err, NULL);
 		goto done;
 	}
 	if (store_migrate(r.store, err, sizeof(err)) != 0) {
 		log_event(LOG_ERROR, "cannot migrate the database", "error",
-			  err, NULL);
+		    err, NULL);
 		goto done;
 	}
 	r.migrated = 1;
@@ -162,6 +184,7 @@ serve(const struct cli_args *a)
 	/* Priority 0: I/O; 1: group commits and processing turns. */
 	event_base_priority_init(r.base, 2);
 	r.pipeline = pipeline_new(&r);
+	r.outbox = outbox_new(&r);
 	r.ingest = ingest_new(&r);
 	r.http = http_server_new(&r, err, sizeof(err));
 	if (r.http == NULL) {
@@ -182,12 +205,14 @@ serve(const struct cli_args *a)
 		struct timeval tv = {0, LAG_PROBE_MS * 1000};
 		evtimer_add(t.lag, &tv);
 	}
-	/* Jobs accepted before a crash or stop are applied now. */
+	/* Jobs accepted before a crash or stop are applied now, and messages
+	 * queued then are rendered. */
 	pipeline_kick(r.pipeline);
+	outbox_kick(r.outbox);
 
 	log_event(LOG_INFO, "listening", "listen", r.cfg->listen, "database",
-		  r.cfg->database, "mode",
-		  config_preview(r.cfg) ? "preview" : "slack", NULL);
+	    r.cfg->database, "mode",
+	    config_preview(r.cfg) ? "preview" : "slack", NULL);
 	event_base_dispatch(r.base);
 	rc = 0;
 	log_event(LOG_INFO, "stopped", NULL);
@@ -201,6 +226,8 @@ done:
 	ingest_free(r.ingest);
 	http_server_free(r.http);
 	pipeline_free(r.pipeline);
+	outbox_free(r.outbox);
+	render_free(r.render);
 	if (r.base != NULL)
 		event_base_free(r.base);
 	if (ec != NULL)

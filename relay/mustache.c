@@ -67,10 +67,10 @@ struct tok {
 	 * indentation here even when the token itself writes nothing.
 	 */
 	int line_start;
-	int standalone;	 /* TOK_PARTIAL: alone on its line, hence indented */
+	int standalone;  /* TOK_PARTIAL: alone on its line, hence indented */
 	unsigned nparts; /* name parts; 0 is the implicit iterator "." */
-	size_t line;	 /* of the tag, for errors */
-	size_t name;	 /* offset in names of nparts NUL-terminated parts */
+	size_t line;     /* of the tag, for errors */
+	size_t name;     /* offset in names of nparts NUL-terminated parts */
 	/*
 	 * TOK_TEXT: the text in src. Sections: the raw name, for errors.
 	 * TOK_PARTIAL: the indentation before a standalone tag.
@@ -92,7 +92,7 @@ struct parser {
 	const char *otag, *ctag; /* borrowed from t->src or static */
 	size_t olen, clen;
 	size_t line, lpos; /* src[lpos] is on line `line` */
-	int at_ls;	   /* what comes next starts a source line */
+	int at_ls;         /* what comes next starts a source line */
 	size_t open[MUSTACHE_MAX_SECTIONS]; /* open sections' token indexes */
 	size_t nopen;
 	char *err;
@@ -234,7 +234,7 @@ add_name(struct parser *p, struct tok *k, const char *s, size_t n, int dotted)
 	return 0;
 bad:
 	seterr(p->err, p->errlen, "line %zu: bad tag name \"%.*s\"", p->line,
-	       (int)(n < NAME_QUOTE ? n : NAME_QUOTE), s);
+	    (int)(n < NAME_QUOTE ? n : NAME_QUOTE), s);
 	return -1;
 }
 
@@ -297,16 +297,16 @@ close_section(struct parser *p, const char *s, size_t b, size_t e)
 
 	if (p->nopen == 0) {
 		seterr(p->err, p->errlen, "line %zu: unexpected close \"%.*s\"",
-		       p->line, n, s + b);
+		    p->line, n, s + b);
 		return -1;
 	}
 	o = &t->toks[p->open[p->nopen - 1]];
 	if (o->len != e - b || memcmp(t->src + o->off, s + b, e - b) != 0) {
 		seterr(p->err, p->errlen,
-		       "line %zu: unexpected close \"%.*s\" (open: \"%.*s\")",
-		       p->line, n, s + b,
-		       (int)(o->len < NAME_QUOTE ? o->len : NAME_QUOTE),
-		       t->src + o->off);
+		    "line %zu: unexpected close \"%.*s\" (open: \"%.*s\")",
+		    p->line, n, s + b,
+		    (int)(o->len < NAME_QUOTE ? o->len : NAME_QUOTE),
+		    t->src + o->off);
 		return -1;
 	}
 	o->end = t->ntoks;
@@ -361,7 +361,7 @@ parse_tag(struct parser *p, size_t at, size_t *text)
 			else if (s[eol] == '\n')
 				standalone = 1, eol++;
 			else if (s[eol] == '\r' && eol + 1 < len &&
-				 s[eol + 1] == '\n')
+			    s[eol + 1] == '\n')
 				standalone = 1, eol += 2;
 		}
 	}
@@ -380,11 +380,10 @@ parse_tag(struct parser *p, size_t at, size_t *text)
 	case '<':
 	case '$':
 		seterr(p->err, p->errlen,
-		       "line %zu: unsupported tag \"%c\" (inheritance)",
-		       p->line, sigil);
+		    "line %zu: unsupported tag \"%c\" (inheritance)", p->line,
+		    sigil);
 		return -1;
-	case '!':
-		break;
+	case '!': break;
 	case '=':
 		if (set_delims(p, b, e) == -1)
 			return -1;
@@ -393,12 +392,12 @@ parse_tag(struct parser *p, size_t at, size_t *text)
 	case '^':
 		if (p->nopen == MUSTACHE_MAX_SECTIONS) {
 			seterr(p->err, p->errlen,
-			       "line %zu: sections nested deeper than %d",
-			       p->line, MUSTACHE_MAX_SECTIONS);
+			    "line %zu: sections nested deeper than %d", p->line,
+			    MUSTACHE_MAX_SECTIONS);
 			return -1;
 		}
-		k = tok_add(p->t, sigil == '#' ? TOK_SECTION : TOK_INVERTED,
-			    p->line);
+		k = tok_add(
+		    p->t, sigil == '#' ? TOK_SECTION : TOK_INVERTED, p->line);
 		k->off = b;
 		k->len = e - b;
 		k->line_start = ls;
@@ -456,7 +455,7 @@ mustache_compile(const char *src, size_t len, char *err, size_t errlen)
 	p.err = err;
 	p.errlen = errlen;
 	while (pos < len &&
-	       (o = memmem(t->src + pos, len - pos, p.otag, p.olen)) != NULL) {
+	    (o = memmem(t->src + pos, len - pos, p.otag, p.olen)) != NULL) {
 		if (parse_tag(&p, (size_t)(o - t->src), &text) == -1)
 			goto fail;
 		pos = text;
@@ -465,9 +464,8 @@ mustache_compile(const char *src, size_t len, char *err, size_t errlen)
 	if (p.nopen > 0) {
 		struct tok *k = &t->toks[p.open[p.nopen - 1]];
 		seterr(err, errlen, "line %zu: unclosed section \"%.*s\"",
-		       k->line,
-		       (int)(k->len < NAME_QUOTE ? k->len : NAME_QUOTE),
-		       t->src + k->off);
+		    k->line, (int)(k->len < NAME_QUOTE ? k->len : NAME_QUOTE),
+		    t->src + k->off);
 		goto fail;
 	}
 	return t;
@@ -519,18 +517,12 @@ truthy(json_t *v)
 {
 	switch (v != NULL ? json_typeof(v) : JSON_NULL) {
 	case JSON_TRUE:
-	case JSON_OBJECT:
-		return 1;
-	case JSON_STRING:
-		return json_string_length(v) != 0;
-	case JSON_INTEGER:
-		return json_integer_value(v) != 0;
-	case JSON_REAL:
-		return json_real_value(v) != 0.0;
-	case JSON_ARRAY:
-		return json_array_size(v) != 0;
-	default:
-		return 0;
+	case JSON_OBJECT: return 1;
+	case JSON_STRING: return json_string_length(v) != 0;
+	case JSON_INTEGER: return json_integer_value(v) != 0;
+	case JSON_REAL: return json_real_value(v) != 0.0;
+	case JSON_ARRAY: return json_array_size(v) != 0;
+	default: return 0;
 	}
 }
 
@@ -594,14 +586,9 @@ put_value(struct buf *out, json_t *v, mustache_escape_fn fn)
 	case JSON_REAL:
 		fn(out, b, format_real(json_real_value(v), b, sizeof(b)));
 		break;
-	case JSON_TRUE:
-		fn(out, "true", 4);
-		break;
-	case JSON_FALSE:
-		fn(out, "false", 5);
-		break;
-	default:
-		break;
+	case JSON_TRUE: fn(out, "true", 4); break;
+	case JSON_FALSE: fn(out, "false", 5); break;
+	default: break;
 	}
 }
 
@@ -651,7 +638,7 @@ fail(struct render *r, const struct tok *k, const char *fmt, ...)
 	va_end(ap);
 	if (r->depth > 0)
 		seterr(r->err, r->errlen, "partial \"%.*s\": line %zu: %s",
-		       NAME_QUOTE, r->chain[r->depth - 1], k->line, why);
+		    NAME_QUOTE, r->chain[r->depth - 1], k->line, why);
 	else
 		seterr(r->err, r->errlen, "line %zu: %s", k->line, why);
 	return -1;
@@ -672,8 +659,8 @@ too_deep(struct render *r, const char *name)
 			from = i;
 	}
 	if (from == -1)
-		buf_printf(&b, "partials nested deeper than %d: ",
-			   MUSTACHE_MAX_PARTIALS);
+		buf_printf(&b,
+		    "partials nested deeper than %d: ", MUSTACHE_MAX_PARTIALS);
 	else
 		buf_adds(&b, "partial loop: ");
 	for (int i = from == -1 ? 0 : from; i < r->depth; i++)
@@ -685,11 +672,11 @@ too_deep(struct render *r, const char *name)
 }
 
 static int render_range(struct render *, const struct mustache *, size_t,
-			size_t, const struct frame *, const struct indent *);
+    size_t, const struct frame *, const struct indent *);
 
 static int
 render_partial(struct render *r, const struct mustache *t, const struct tok *k,
-	       const struct frame *ctx, const struct indent *ind)
+    const struct frame *ctx, const struct indent *ind)
 {
 	const char *name = t->names.data + k->name, *s;
 	struct partial *pc;
@@ -718,7 +705,7 @@ render_partial(struct render *r, const struct mustache *t, const struct tok *k,
 		if ((s = r->lookup(r->arg, name, &n)) != NULL &&
 		    (pc->t = mustache_compile(s, n, why, sizeof(why))) == NULL)
 			return fail(r, k, "partial \"%.*s\": %s", NAME_QUOTE,
-				    name, why);
+			    name, why);
 	}
 	if (pc->t == NULL)
 		return 0;
@@ -728,15 +715,15 @@ render_partial(struct render *r, const struct mustache *t, const struct tok *k,
 	in.n = k->len;
 	in.up = ind;
 	r->chain[r->depth++] = name;
-	rc = render_range(r, pc->t, 0, pc->t->ntoks, ctx,
-			  k->standalone ? &in : NULL);
+	rc = render_range(
+	    r, pc->t, 0, pc->t->ntoks, ctx, k->standalone ? &in : NULL);
 	r->depth--;
 	return rc;
 }
 
 static int
 render_section(struct render *r, const struct mustache *t, size_t i,
-	       const struct frame *ctx, const struct indent *ind)
+    const struct frame *ctx, const struct indent *ind)
 {
 	const struct tok *k = &t->toks[i];
 	json_t *v = lookup(t, k, ctx);
@@ -744,7 +731,7 @@ render_section(struct render *r, const struct mustache *t, size_t i,
 
 	if (k->type == TOK_INVERTED)
 		return truthy(v) ? 0
-				 : render_range(r, t, i + 1, k->end, ctx, ind);
+		                 : render_range(r, t, i + 1, k->end, ctx, ind);
 	if (!truthy(v))
 		return 0;
 	if (!json_is_array(v))
@@ -761,7 +748,7 @@ render_section(struct render *r, const struct mustache *t, size_t i,
 
 static int
 render_range(struct render *r, const struct mustache *t, size_t from, size_t to,
-	     const struct frame *ctx, const struct indent *ind)
+    const struct frame *ctx, const struct indent *ind)
 {
 	const struct tok *k;
 	size_t i = from;
@@ -788,11 +775,11 @@ render_range(struct render *r, const struct mustache *t, size_t from, size_t to,
 		case TOK_PARTIAL:
 			if (r->nest == MUSTACHE_MAX_NEST)
 				return fail(r, k, "nested deeper than %d",
-					    MUSTACHE_MAX_NEST);
+				    MUSTACHE_MAX_NEST);
 			r->nest++;
 			rc = k->type == TOK_PARTIAL
-				 ? render_partial(r, t, k, ctx, ind)
-				 : render_section(r, t, i, ctx, ind);
+			    ? render_partial(r, t, k, ctx, ind)
+			    : render_section(r, t, i, ctx, ind);
 			r->nest--;
 			if (rc == -1)
 				return -1;
@@ -810,8 +797,7 @@ render_range(struct render *r, const struct mustache *t, size_t from, size_t to,
 
 int
 mustache_render(const struct mustache *t, json_t *ctx,
-		const struct mustache_opts *opts, struct buf *out, char *err,
-		size_t errlen)
+    const struct mustache_opts *opts, struct buf *out, char *err, size_t errlen)
 {
 	struct render r;
 	struct frame root = {ctx, NULL};
@@ -820,7 +806,7 @@ mustache_render(const struct mustache *t, json_t *ctx,
 
 	memset(&r, 0, sizeof(r));
 	r.esc = opts != NULL && opts->escape != NULL ? opts->escape
-						     : mustache_escape_html;
+	                                             : mustache_escape_html;
 	r.raw = opts != NULL && opts->raw != NULL ? opts->raw : verbatim;
 	if (opts != NULL) {
 		r.lookup = opts->partial;

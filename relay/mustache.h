@@ -24,12 +24,12 @@ typedef void (*mustache_escape_fn)(struct buf *out, const char *s, size_t n);
  * the render call) and sets *len, or NULL when there is no such partial (which
  * renders as empty, per the spec).
  */
-typedef const char *(*mustache_partial_fn)(void *arg, const char *name,
-					   size_t *len);
+typedef const char *(*mustache_partial_fn)(
+    void *arg, const char *name, size_t *len);
 
 struct mustache_opts {
 	mustache_escape_fn escape;   /* {{x}}; NULL: HTML escaping */
-	mustache_escape_fn raw;	     /* {{{x}}} and {{&x}}; NULL: as is */
+	mustache_escape_fn raw;      /* {{{x}}} and {{&x}}; NULL: as is */
 	mustache_partial_fn partial; /* NULL: no partials */
 	void *partial_arg;
 	size_t max_output; /* 0: no limit; else an error past it */
@@ -59,8 +59,8 @@ struct mustache_opts {
  * err set to "line N: reason" (unclosed section, mismatched close, bad
  * delimiter, ...).
  */
-struct mustache *mustache_compile(const char *src, size_t len, char *err,
-				  size_t errlen);
+struct mustache *mustache_compile(
+    const char *src, size_t len, char *err, size_t errlen);
 
 /*
  * Renders t with ctx (borrowed) into out. Partials are compiled as they are
@@ -68,8 +68,8 @@ struct mustache *mustache_compile(const char *src, size_t len, char *err,
  * Returns 0, or -1 with err set ("partial loop: a > b > a", "line N: ...").
  */
 int mustache_render(const struct mustache *t, json_t *ctx,
-		    const struct mustache_opts *opts, struct buf *out,
-		    char *err, size_t errlen);
+    const struct mustache_opts *opts, struct buf *out, char *err,
+    size_t errlen);
 
 void mustache_free(struct mustache *t);
 

@@ -24,4 +24,10 @@ void pipeline_kick(struct pipeline *p);
  */
 int pipeline_run_once(struct relay *r, int max);
 
+/*
+ * Resolves, as stale, firing alerts not re-sent for grouping.resolve_after,
+ * closing their incidents. Runs on a timer and at start. 0 or -1.
+ */
+int pipeline_sweep(struct relay *r);
+
 #endif /* PIPELINE_H */

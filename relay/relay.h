@@ -15,6 +15,8 @@ struct store;
 struct http_server;
 struct ingest;
 struct pipeline;
+struct outbox;
+struct render;
 
 /* Counters kept until they are exported by /metrics. */
 struct relay_stats {
@@ -32,11 +34,13 @@ struct relay {
 	struct http_server *http;
 	struct ingest *ingest;
 	struct pipeline *pipeline;
-	int64_t started_at;	 /* Unix ms */
+	struct outbox *outbox;
+	struct render *render;   /* templates; replaced whole on reload */
+	int64_t started_at;      /* Unix ms */
 	int64_t clock_offset_ms; /* tests shift the clock
-				    (ALERT_DELIVERY_CLOCK_OFFSET) */
+	                            (ALERT_DELIVERY_CLOCK_OFFSET) */
 	int stopping;
-	int migrated;	     /* schema current: ready to serve */
+	int migrated;        /* schema current: ready to serve */
 	int64_t loop_lag_ms; /* last measured event-loop delay */
 	uint64_t next_request_id;
 	struct relay_stats stats;

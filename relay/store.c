@@ -20,7 +20,7 @@ int
 store_fail(struct store *s, const char *what)
 {
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what,
-		 sqlite3_errmsg(s->db));
+	    sqlite3_errmsg(s->db));
 	return -1;
 }
 
@@ -31,8 +31,7 @@ store_stmt(struct store *s, enum stmt_id id, const char *sql)
 
 	if (st == NULL) {
 		if (sqlite3_prepare_v3(s->db, sql, -1,
-				       SQLITE_PREPARE_PERSISTENT, &st,
-				       NULL) != SQLITE_OK) {
+		        SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 			store_fail(s, "prepare");
 			return NULL;
 		}
@@ -78,7 +77,8 @@ store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what)
 static int
 make_parent(const char *path)
 {
-	char *copy = xstrdup(path), *dir = dirname(copy);
+	/* dirname() may return static storage ("."): work on our own copy. */
+	char *copy = xstrdup(path), *dir = xstrdup(dirname(copy));
 	char *p = dir;
 	int rc = 0;
 
@@ -96,6 +96,7 @@ make_parent(const char *path)
 				break;
 		}
 	}
+	free(dir);
 	free(copy);
 	return rc;
 }
@@ -107,7 +108,7 @@ exec_sql(struct store *s, const char *sql, const char *what)
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what,
-			 msg != NULL ? msg : sqlite3_errmsg(s->db));
+		    msg != NULL ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -123,20 +124,21 @@ store_open(const char *path, enum store_mode mode, char *err, size_t errlen)
 	s->path = xstrdup(path);
 	s->mode = mode;
 	if (mode == STORE_RW) {
-		if (make_parent(path) != 0) {
+		if (strcmp(path, ":memory:") != 0 && make_parent(path) != 0) {
 			snprintf(err, errlen,
-				 "database %s: cannot create its folder: %s",
-				 path, strerror(errno));
+			    "database %s: cannot create its folder: %s", path,
+			    strerror(errno));
 			goto fail;
 		}
 		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	} else {
 		flags = SQLITE_OPEN_READONLY;
 	}
-	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db,
+	        flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+	        NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "database %s: %s", path,
-			 s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
+		    s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -149,13 +151,12 @@ store_open(const char *path, enum store_mode mode, char *err, size_t errlen)
 		goto fail;
 	}
 	if (mode == STORE_RW &&
-	    exec_sql(
-		s,
-		"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-		"PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0; "
-		"PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864; "
-		"PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
-		"pragmas") != 0) {
+	    exec_sql(s,
+	        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+	        "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0; "
+	        "PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864; "
+	        "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
+	        "pragmas") != 0) {
 		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
 		goto fail;
 	}
@@ -188,8 +189,8 @@ store_close(struct store *s)
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	if (s->mode == STORE_RW)
-		sqlite3_exec(s->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL,
-			     NULL, NULL);
+		sqlite3_exec(
+		    s->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);
 	sqlite3_close_v2(s->db);
 	free(s->path);
 	free(s);
@@ -245,9 +246,9 @@ store_schema_version(struct store *s, int *have, int *newest)
 
 	*have = 0;
 	*newest = newest_migration();
-	rc = sqlite3_prepare_v2(
-	    s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations",
-	    -1, &st, NULL);
+	rc = sqlite3_prepare_v2(s->db,
+	    "SELECT coalesce(max(version), 0) FROM schema_migrations", -1, &st,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		/* No table yet: a new database. */
 		sqlite3_finalize(st);
@@ -264,18 +265,16 @@ store_migrate(struct store *s, char *err, size_t errlen)
 {
 	int have, newest;
 
-	if (exec_sql(
-		s,
-		"CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER "
-		"PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-		"migrations table") != 0) {
+	if (exec_sql(s,
+	        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER "
+	        "PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+	        "migrations table") != 0) {
 		snprintf(err, errlen, "%s", s->errmsg);
 		return -1;
 	}
 	store_schema_version(s, &have, &newest);
 	if (have > newest) {
-		snprintf(
-		    err, errlen,
+		snprintf(err, errlen,
 		    "database %s has schema version %d, newer than this binary "
 		    "(%d): use a newer alert-delivery",
 		    s->path, have, newest);
@@ -301,10 +300,10 @@ store_migrate(struct store *s, char *err, size_t errlen)
 			goto fail;
 		}
 		if (sqlite3_prepare_v2(s->db,
-				       "INSERT INTO schema_migrations "
-				       "(version, name, applied_at) "
-				       "VALUES (?, ?, ?)",
-				       -1, &st, NULL) != SQLITE_OK) {
+		        "INSERT INTO schema_migrations "
+		        "(version, name, applied_at) "
+		        "VALUES (?, ?, ?)",
+		        -1, &st, NULL) != SQLITE_OK) {
 			store_fail(s, "record migration");
 			exec_sql(s, "ROLLBACK", "rollback");
 			goto fail;
@@ -323,8 +322,8 @@ store_migrate(struct store *s, char *err, size_t errlen)
 			exec_sql(s, "ROLLBACK", "rollback");
 			goto fail;
 		}
-		log_event(LOG_INFO, "migration applied", "name", m->name + 7,
-			  NULL);
+		log_event(
+		    LOG_INFO, "migration applied", "name", m->name + 7, NULL);
 	}
 	return 0;
 fail:
@@ -337,8 +336,8 @@ store_begin(struct store *s)
 {
 	if (s->in_tx)
 		return 0;
-	if (store_exec_stmt(s, store_stmt(s, ST_BEGIN, "BEGIN IMMEDIATE"),
-			    "begin") != 0)
+	if (store_exec_stmt(
+	        s, store_stmt(s, ST_BEGIN, "BEGIN IMMEDIATE"), "begin") != 0)
 		return -1;
 	s->in_tx = 1;
 	return 0;
@@ -392,6 +391,46 @@ store_changed(struct store *s)
 }
 
 int
+store_import_readonly(
+    struct store *s, const char *path, char *err, size_t errlen)
+{
+	static const char *const tables[] = {
+	    "alerts", "episodes", "incidents", "messages"};
+	sqlite3_stmt *st = NULL;
+	char *uri;
+	int rc = -1;
+
+	/* mode=ro: the file is opened read-only whatever happens below. */
+	uri = sqlite3_mprintf("file:%s?mode=ro", path);
+	if (sqlite3_prepare_v2(s->db, "ATTACH ? AS src", -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char *sql = sqlite3_mprintf("INSERT INTO main.%s SELECT * FROM "
+		                            "src.%s",
+		    tables[i], tables[i]);
+		int ok =
+		    sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK;
+		sqlite3_free(sql);
+		if (!ok &&
+		    strstr(sqlite3_errmsg(s->db), "no such table") == NULL)
+			goto fail;
+	}
+	rc = 0;
+fail:
+	if (rc != 0)
+		snprintf(err, errlen, "database %s: %s", path,
+		    sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	sqlite3_exec(s->db, "DETACH src", NULL, NULL, NULL);
+	sqlite3_free(uri);
+	return rc;
+}
+
+int
 store_backup(struct store *s, const char *file, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -410,7 +449,7 @@ store_backup(struct store *s, const char *file, char *err, size_t errlen)
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		snprintf(err, errlen, "backup to %s: %s", file,
-			 sqlite3_errmsg(s->db));
+		    sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -422,10 +461,10 @@ checkpointer(void *arg)
 	sqlite3 *db = NULL;
 
 	if (sqlite3_open_v2(s->path, &db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK) {
 		log_event(LOG_ERROR, "checkpointer: cannot open database",
-			  "error", sqlite3_errmsg(db), NULL);
+		    "error", sqlite3_errmsg(db), NULL);
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -446,8 +485,8 @@ checkpointer(void *arg)
 		if (s->ckpt_stop)
 			break;
 		pthread_mutex_unlock(&s->ckpt_mu);
-		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-					  &log_frames, &done);
+		sqlite3_wal_checkpoint_v2(
+		    db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done);
 		pthread_mutex_lock(&s->ckpt_mu);
 	}
 	pthread_mutex_unlock(&s->ckpt_mu);

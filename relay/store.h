@@ -27,8 +27,8 @@ enum store_mode {
  * Opens path. Returns new (free with store_close), or NULL with err set
  * (missing folder that cannot be made, not a database, corrupt, locked).
  */
-struct store *store_open(const char *path, enum store_mode mode, char *err,
-			 size_t errlen);
+struct store *store_open(
+    const char *path, enum store_mode mode, char *err, size_t errlen);
 void store_close(struct store *s);
 
 /*
@@ -56,6 +56,15 @@ int store_degraded(struct store *s);
 /* Runs PRAGMA data_version; 1 when another connection changed the file
  * since the last call. */
 int store_changed(struct store *s);
+
+/*
+ * Copies the state of the database at path (opened read-only, never
+ * written) into s, an in-memory scratch store of the same schema: what
+ * `render` needs to show the messages a payload would cause now. A file
+ * with an older schema is copied as far as its tables go. 0 or -1.
+ */
+int store_import_readonly(
+    struct store *s, const char *path, char *err, size_t errlen);
 
 /* Consistent copy of the database into file (VACUUM INTO). 0 or -1. */
 int store_backup(struct store *s, const char *file, char *err, size_t errlen);
@@ -88,8 +97,7 @@ int64_t store_job_add(struct store *s, const struct store_job *j);
  * are borrowed for the call. Stops early when cb returns non-zero.
  * Returns the number of jobs visited or -1. */
 int store_jobs_pending(struct store *s, size_t limit,
-		       int (*cb)(void *arg, const struct store_job *j),
-		       void *arg);
+    int (*cb)(void *arg, const struct store_job *j), void *arg);
 
 int store_job_done(struct store *s, int64_t id, int64_t now);
 
@@ -109,23 +117,22 @@ struct store_alert_prev {
 	int incident_open; /* its incident is open */
 };
 
-int store_alert_prev(struct store *s, const char *id,
-		     struct store_alert_prev *out);
+int store_alert_prev(
+    struct store *s, const char *id, struct store_alert_prev *out);
 
 /* Writes the alert's current state (insert or replace). */
 int store_alert_put(struct store *s, const char *id, enum alert_source src,
-		    const char *group_key, const struct alert *a, int64_t now,
-		    int64_t first_seen, int64_t notifications,
-		    int64_t incident_id, int stale);
+    const char *group_key, const struct alert *a, int64_t now,
+    int64_t first_seen, int64_t notifications, int64_t incident_id, int stale);
 
 /* Records the start of a firing episode (no-op when already recorded). */
-int store_episode_start(struct store *s, const char *alert_id,
-			int64_t starts_at, int64_t now);
+int store_episode_start(
+    struct store *s, const char *alert_id, int64_t starts_at, int64_t now);
 /* Marks the open episodes of an alert resolved at `at`. */
 int store_episode_end(struct store *s, const char *alert_id, int64_t at);
 /* Firing episodes of an alert first seen at or after `since`. -1 on error. */
-int64_t store_episode_count(struct store *s, const char *alert_id,
-			    int64_t since);
+int64_t store_episode_count(
+    struct store *s, const char *alert_id, int64_t since);
 
 /* A row of the alerts list; every pointer is borrowed for the callback. */
 struct store_alert_row {
@@ -135,15 +142,15 @@ struct store_alert_row {
 	const char *alertname;
 	const char *state;
 	int stale;
-	const char *labels;	 /* JSON object */
+	const char *labels;      /* JSON object */
 	const char *annotations; /* JSON object */
-	const char *vals;	 /* JSON object or NULL */
+	const char *vals;        /* JSON object or NULL */
 	const char *value_string;
 	int64_t starts_at;
 	int64_t ends_at;
 	int64_t last_seen;
 	int64_t incident_id; /* 0 = none */
-	int64_t fires;	     /* episodes first seen since fires_since */
+	int64_t fires;       /* episodes first seen since fires_since */
 	const char *fingerprint;
 	const char *generator_url;
 	const char *silence_url;
@@ -162,22 +169,17 @@ struct store_alert_filter {
 
 /* Calls cb for each matching alert, newest first. Returns count or -1. */
 int store_alerts_list(struct store *s, const struct store_alert_filter *f,
-		      int (*cb)(void *arg, const struct store_alert_row *r),
-		      void *arg);
+    int (*cb)(void *arg, const struct store_alert_row *r), void *arg);
 
 /* Ids of the firing alerts of a group (for snapshot diffing). cb gets each
  * id (borrowed); returns count or -1. */
 int store_alerts_firing_in_group(struct store *s, enum alert_source src,
-				 const char *group_key,
-				 int (*cb)(void *arg, const char *id),
-				 void *arg);
+    const char *group_key, int (*cb)(void *arg, const char *id), void *arg);
 
 /* Firing alerts not seen since `before`: cb gets each id. Returns count or
  * -1. */
 int store_alerts_stale(struct store *s, int64_t before, size_t limit,
-		       int (*cb)(void *arg, const char *id,
-				 int64_t incident_id),
-		       void *arg);
+    int (*cb)(void *arg, const char *id, int64_t incident_id), void *arg);
 
 /* Marks an alert resolved at `at` (stale: not re-sent). 0 or -1. */
 int store_alert_resolve(struct store *s, const char *id, int64_t at, int stale);
@@ -196,30 +198,31 @@ struct store_incident {
 	int64_t opened_at;
 	int64_t closed_at; /* 0 while open */
 	int64_t changed_at;
-	int64_t root_id;	   /* 0 = none yet */
+	int64_t root_id;           /* 0 = none yet */
 	const char *slack_channel; /* NULL until posted */
 	const char *slack_ts;
 	int64_t last_visible;
 	int64_t last_update;
 	int stale;
+	int64_t truncated; /* alerts the last body touching it dropped */
 };
 
 /* The open incident of key, or the newest one closed at or after
  * `closed_since`. Returns 1 found (filled, strings valid until the next
  * store call), 0 none, -1 error. */
 int store_incident_find(struct store *s, const char *key, int64_t closed_since,
-			struct store_incident *out);
+    struct store_incident *out);
 int store_incident_get(struct store *s, int64_t id, struct store_incident *out);
 
 /* Creates an open incident; returns its id or -1. */
 int64_t store_incident_create(struct store *s, const char *key, const char *ns,
-			      const char *alertname, const char *labels_json,
-			      const char *channel, const char *severity,
-			      int64_t now);
+    const char *alertname, const char *labels_json, const char *channel,
+    const char *severity, int64_t now);
 int store_incident_reopen(struct store *s, int64_t id, int64_t now);
 int store_incident_close(struct store *s, int64_t id, int64_t now, int stale);
 int store_incident_set_root(struct store *s, int64_t id, int64_t root_id);
 int store_incident_set_last_update(struct store *s, int64_t id, int64_t at);
+int store_incident_set_truncated(struct store *s, int64_t id, int64_t n);
 
 /* Alert counts of an incident by state. */
 struct store_incident_counts {
@@ -227,23 +230,21 @@ struct store_incident_counts {
 	int64_t resolved;
 	int64_t stale;
 };
-int store_incident_counts(struct store *s, int64_t id,
-			  struct store_incident_counts *out);
+int store_incident_counts(
+    struct store *s, int64_t id, struct store_incident_counts *out);
 
 /* The incident's alerts, firing first then newest; every pointer is
  * borrowed for the callback. Returns count or -1. */
 int store_incident_alerts(struct store *s, int64_t incident_id, size_t limit,
-			  int (*cb)(void *arg, const struct store_alert_row *r),
-			  void *arg);
+    int (*cb)(void *arg, const struct store_alert_row *r), void *arg);
 
 struct store_incident_filter {
 	const char *namespace; /* NULL = any */
-	int state;	       /* -1 any, 1 open, 0 closed */
+	int state;             /* -1 any, 1 open, 0 closed */
 	size_t limit;
 };
 int store_incidents_list(struct store *s, const struct store_incident_filter *f,
-			 int (*cb)(void *arg, const struct store_incident *i),
-			 void *arg);
+    int (*cb)(void *arg, const struct store_incident *i), void *arg);
 
 /* ---- messages: the outbox (store_message.c) ---- */
 
@@ -282,13 +283,11 @@ int64_t store_message_add(struct store *s, const struct store_message *m);
  * of the update row or -1.
  */
 int64_t store_message_update_root(struct store *s, int64_t incident_id,
-				  int64_t root_id, const char *channel,
-				  int64_t not_before, int64_t now);
+    int64_t root_id, const char *channel, int64_t not_before, int64_t now);
 
 /* Queued messages due at `now`, by priority then id; returns count or -1. */
 int store_messages_due(struct store *s, int64_t now, size_t limit,
-		       int (*cb)(void *arg, const struct store_message *m),
-		       void *arg);
+    int (*cb)(void *arg, const struct store_message *m), void *arg);
 
 /* Earliest not_before of a queued message, 0 when none, -1 on error. */
 int64_t store_messages_next_due(struct store *s);
@@ -296,10 +295,11 @@ int64_t store_messages_next_due(struct store *s);
 /* 1 when message id is still queued (not rendered yet), 0 if not, -1. */
 int store_message_queued(struct store *s, int64_t id);
 
-/* Stores a rendering and the message's new state ("preview", "pending"). */
+/* Stores a rendering and the message's new state ("preview", "pending",
+ * or "failed" with error set). */
 int store_message_rendered(struct store *s, int64_t id, const char *text,
-			   const char *blocks, const char *mentions,
-			   const char *state, int64_t now);
+    const char *blocks, const char *mentions, const char *state,
+    const char *error, int64_t now);
 
 struct store_message_filter {
 	const char *namespace; /* NULL = any */
@@ -307,7 +307,6 @@ struct store_message_filter {
 };
 /* Newest first. */
 int store_messages_list(struct store *s, const struct store_message_filter *f,
-			int (*cb)(void *arg, const struct store_message *m),
-			void *arg);
+    int (*cb)(void *arg, const struct store_message *m), void *arg);
 
 #endif /* STORE_H */

@@ -13,16 +13,15 @@
 int64_t
 store_job_add(struct store *s, const struct store_job *j)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_JOB_ADD,
-		       "INSERT INTO jobs (received_at, source, group_key, "
-		       "nalerts, truncated, body) VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = store_stmt(s, ST_JOB_ADD,
+	    "INSERT INTO jobs (received_at, source, group_key, "
+	    "nalerts, truncated, body) VALUES (?, ?, ?, ?, ?, ?)");
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, j->received_at);
-	sqlite3_bind_text(st, 2, alert_source_name(j->source), -1,
-			  SQLITE_STATIC);
+	sqlite3_bind_text(
+	    st, 2, alert_source_name(j->source), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, j->group_key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (int64_t)j->nalerts);
 	sqlite3_bind_int64(st, 5, (int64_t)j->truncated);
@@ -34,13 +33,12 @@ store_job_add(struct store *s, const struct store_job *j)
 
 int
 store_jobs_pending(struct store *s, size_t limit,
-		   int (*cb)(void *arg, const struct store_job *j), void *arg)
+    int (*cb)(void *arg, const struct store_job *j), void *arg)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_JOBS_PENDING,
-		       "SELECT id, received_at, source, group_key, nalerts, "
-		       "truncated, body FROM jobs WHERE done_at IS NULL "
-		       "ORDER BY id LIMIT ?");
+	sqlite3_stmt *st = store_stmt(s, ST_JOBS_PENDING,
+	    "SELECT id, received_at, source, group_key, nalerts, "
+	    "truncated, body FROM jobs WHERE done_at IS NULL "
+	    "ORDER BY id LIMIT ?");
 	int n = 0, rc;
 
 	if (st == NULL)
@@ -93,9 +91,8 @@ store_job_done(struct store *s, int64_t id, int64_t now)
 int64_t
 store_jobs_pending_count(struct store *s)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_JOBS_PENDING_COUNT,
-		       "SELECT count(*) FROM jobs WHERE done_at IS NULL");
+	sqlite3_stmt *st = store_stmt(s, ST_JOBS_PENDING_COUNT,
+	    "SELECT count(*) FROM jobs WHERE done_at IS NULL");
 	int64_t n = -1;
 
 	if (st == NULL)
@@ -109,8 +106,7 @@ store_jobs_pending_count(struct store *s)
 int
 store_alert_prev(struct store *s, const char *id, struct store_alert_prev *out)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_ALERT_PREV,
+	sqlite3_stmt *st = store_stmt(s, ST_ALERT_PREV,
 	    "SELECT a.state, a.starts_at, a.notifications, "
 	    "coalesce(a.incident_id, 0), a.first_seen, coalesce(i.state = "
 	    "'open', 0) FROM alerts a LEFT JOIN incidents i ON i.id = "
@@ -159,12 +155,10 @@ kv_json(struct buf *b, const struct kvlist *l)
 
 int
 store_alert_put(struct store *s, const char *id, enum alert_source src,
-		const char *group_key, const struct alert *a, int64_t now,
-		int64_t first_seen, int64_t notifications, int64_t incident_id,
-		int stale)
+    const char *group_key, const struct alert *a, int64_t now,
+    int64_t first_seen, int64_t notifications, int64_t incident_id, int stale)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_ALERT_PUT,
+	sqlite3_stmt *st = store_stmt(s, ST_ALERT_PUT,
 	    "INSERT OR REPLACE INTO alerts (id, source, org_id, fingerprint, "
 	    "group_key, namespace, alertname, state, stale, labels, "
 	    "annotations, "
@@ -184,8 +178,8 @@ store_alert_put(struct store *s, const char *id, enum alert_source src,
 		buf_addc(&vals, '{');
 		for (size_t i = 0; i < a->nvalues; i++) {
 			buf_printf(&vals, "%s\"", i > 0 ? "," : "");
-			buf_json_esc(&vals, a->values[i].ref,
-				     strlen(a->values[i].ref));
+			buf_json_esc(
+			    &vals, a->values[i].ref, strlen(a->values[i].ref));
 			if (isfinite(a->values[i].v))
 				buf_printf(&vals, "\":%.17g", a->values[i].v);
 			else
@@ -202,16 +196,16 @@ store_alert_put(struct store *s, const char *id, enum alert_source src,
 	sqlite3_bind_text(st, 6, a->namespace, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, a->alertname, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8,
-			  a->status == ALERT_FIRING ? "firing" : "resolved", -1,
-			  SQLITE_STATIC);
+	    a->status == ALERT_FIRING ? "firing" : "resolved", -1,
+	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, stale);
-	sqlite3_bind_text(st, 10, buf_str(&labels), (int)labels.len,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, buf_str(&annotations), (int)annotations.len,
-			  SQLITE_STATIC);
+	sqlite3_bind_text(
+	    st, 10, buf_str(&labels), (int)labels.len, SQLITE_STATIC);
+	sqlite3_bind_text(
+	    st, 11, buf_str(&annotations), (int)annotations.len, SQLITE_STATIC);
 	if (a->values != NULL)
-		sqlite3_bind_text(st, 12, buf_str(&vals), (int)vals.len,
-				  SQLITE_STATIC);
+		sqlite3_bind_text(
+		    st, 12, buf_str(&vals), (int)vals.len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 13, a->value_string, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 14, a->generator_url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 15, a->silence_url, -1, SQLITE_STATIC);
@@ -233,13 +227,12 @@ store_alert_put(struct store *s, const char *id, enum alert_source src,
 }
 
 int
-store_episode_start(struct store *s, const char *alert_id, int64_t starts_at,
-		    int64_t now)
+store_episode_start(
+    struct store *s, const char *alert_id, int64_t starts_at, int64_t now)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_EPISODE_START,
-		       "INSERT OR IGNORE INTO episodes (alert_id, "
-		       "starts_at, first_seen) VALUES (?, ?, ?)");
+	sqlite3_stmt *st = store_stmt(s, ST_EPISODE_START,
+	    "INSERT OR IGNORE INTO episodes (alert_id, "
+	    "starts_at, first_seen) VALUES (?, ?, ?)");
 
 	if (st == NULL)
 		return -1;
@@ -252,10 +245,9 @@ store_episode_start(struct store *s, const char *alert_id, int64_t starts_at,
 int
 store_episode_end(struct store *s, const char *alert_id, int64_t at)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_EPISODE_END,
-		       "UPDATE episodes SET resolved_at = ? WHERE alert_id = "
-		       "? AND resolved_at IS NULL");
+	sqlite3_stmt *st = store_stmt(s, ST_EPISODE_END,
+	    "UPDATE episodes SET resolved_at = ? WHERE alert_id = "
+	    "? AND resolved_at IS NULL");
 
 	if (st == NULL)
 		return -1;
@@ -267,10 +259,9 @@ store_episode_end(struct store *s, const char *alert_id, int64_t at)
 int64_t
 store_episode_count(struct store *s, const char *alert_id, int64_t since)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_EPISODE_COUNT,
-		       "SELECT count(*) FROM episodes WHERE alert_id = ? "
-		       "AND first_seen >= ?");
+	sqlite3_stmt *st = store_stmt(s, ST_EPISODE_COUNT,
+	    "SELECT count(*) FROM episodes WHERE alert_id = ? "
+	    "AND first_seen >= ?");
 	int64_t n = -1;
 
 	if (st == NULL)
@@ -323,7 +314,7 @@ fill_row(sqlite3_stmt *st, struct store_alert_row *r)
 /* Steps st, calling cb per row; resets st. Returns rows visited or -1. */
 static int
 each_alert_row(struct store *s, sqlite3_stmt *st,
-	       int (*cb)(void *arg, const struct store_alert_row *r), void *arg)
+    int (*cb)(void *arg, const struct store_alert_row *r), void *arg)
 {
 	int n = 0, rc;
 
@@ -345,11 +336,9 @@ each_alert_row(struct store *s, sqlite3_stmt *st,
 
 int
 store_alerts_list(struct store *s, const struct store_alert_filter *f,
-		  int (*cb)(void *arg, const struct store_alert_row *r),
-		  void *arg)
+    int (*cb)(void *arg, const struct store_alert_row *r), void *arg)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_ALERTS_LIST,
+	sqlite3_stmt *st = store_stmt(s, ST_ALERTS_LIST,
 	    "SELECT " ALERT_COLUMNS "FROM alerts a WHERE (?2 IS NULL OR "
 	    "a.namespace = ?2) AND (?3 IS NULL OR a.state = ?3) "
 	    "ORDER BY a.last_seen DESC, a.id LIMIT ?4");
@@ -367,11 +356,9 @@ store_alerts_list(struct store *s, const struct store_alert_filter *f,
 
 int
 store_incident_alerts(struct store *s, int64_t incident_id, size_t limit,
-		      int (*cb)(void *arg, const struct store_alert_row *r),
-		      void *arg)
+    int (*cb)(void *arg, const struct store_alert_row *r), void *arg)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_INCIDENT_ALERTS,
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_ALERTS,
 	    "SELECT " ALERT_COLUMNS "FROM alerts a WHERE a.incident_id = ?2 "
 	    "ORDER BY a.state = 'resolved', a.starts_at DESC, a.id LIMIT ?3");
 
@@ -385,11 +372,9 @@ store_incident_alerts(struct store *s, int64_t incident_id, size_t limit,
 
 int
 store_alerts_firing_in_group(struct store *s, enum alert_source src,
-			     const char *group_key,
-			     int (*cb)(void *arg, const char *id), void *arg)
+    const char *group_key, int (*cb)(void *arg, const char *id), void *arg)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_ALERTS_FIRING_IN_GROUP,
+	sqlite3_stmt *st = store_stmt(s, ST_ALERTS_FIRING_IN_GROUP,
 	    "SELECT id FROM alerts WHERE source = ? AND group_key = ? AND "
 	    "state = 'firing'");
 	int n = 0, rc;
@@ -411,13 +396,11 @@ store_alerts_firing_in_group(struct store *s, enum alert_source src,
 
 int
 store_alerts_stale(struct store *s, int64_t before, size_t limit,
-		   int (*cb)(void *arg, const char *id, int64_t incident_id),
-		   void *arg)
+    int (*cb)(void *arg, const char *id, int64_t incident_id), void *arg)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_ALERTS_STALE,
-		       "SELECT id, coalesce(incident_id, 0) FROM alerts WHERE "
-		       "state = 'firing' AND last_seen < ? LIMIT ?");
+	sqlite3_stmt *st = store_stmt(s, ST_ALERTS_STALE,
+	    "SELECT id, coalesce(incident_id, 0) FROM alerts WHERE "
+	    "state = 'firing' AND last_seen < ? LIMIT ?");
 	int n = 0, rc;
 
 	if (st == NULL)
@@ -427,7 +410,7 @@ store_alerts_stale(struct store *s, int64_t before, size_t limit,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		n++;
 		if (cb(arg, store_col_text(st, 0),
-		       sqlite3_column_int64(st, 1)) != 0)
+		        sqlite3_column_int64(st, 1)) != 0)
 			break;
 	}
 	sqlite3_reset(st);
@@ -439,8 +422,7 @@ store_alerts_stale(struct store *s, int64_t before, size_t limit,
 int
 store_alert_resolve(struct store *s, const char *id, int64_t at, int stale)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_ALERT_RESOLVE,
+	sqlite3_stmt *st = store_stmt(s, ST_ALERT_RESOLVE,
 	    "UPDATE alerts SET state = 'resolved', ends_at = ?, stale = ? "
 	    "WHERE id = ?");
 

@@ -9,7 +9,8 @@
 	"id, key, namespace, alertname, labels, state = 'open', channel, "     \
 	"severity, opened_at, coalesce(closed_at, 0), changed_at, "            \
 	"coalesce(root_id, 0), slack_channel, slack_ts, "                      \
-	"coalesce(last_visible, 0), coalesce(last_update, 0), stale "
+	"coalesce(last_visible, 0), coalesce(last_update, 0), stale, "         \
+	"truncated "
 
 static void
 fill_incident(sqlite3_stmt *st, struct store_incident *i)
@@ -31,6 +32,7 @@ fill_incident(sqlite3_stmt *st, struct store_incident *i)
 	i->last_visible = sqlite3_column_int64(st, 14);
 	i->last_update = sqlite3_column_int64(st, 15);
 	i->stale = sqlite3_column_int(st, 16);
+	i->truncated = sqlite3_column_int64(st, 17);
 }
 
 /* Steps a statement expected to give at most one incident row. The row's
@@ -53,10 +55,9 @@ one_incident(struct store *s, sqlite3_stmt *st, struct store_incident *out)
 
 int
 store_incident_find(struct store *s, const char *key, int64_t closed_since,
-		    struct store_incident *out)
+    struct store_incident *out)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_INCIDENT_FIND,
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_FIND,
 	    "SELECT " INCIDENT_COLUMNS "FROM incidents WHERE key = ?1 AND "
 	    "(state = 'open' OR closed_at >= ?2) ORDER BY state = 'open' DESC, "
 	    "closed_at DESC LIMIT 1");
@@ -72,8 +73,7 @@ int
 store_incident_get(struct store *s, int64_t id, struct store_incident *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_GET,
-				      "SELECT " INCIDENT_COLUMNS
-				      "FROM incidents WHERE id = ?");
+	    "SELECT " INCIDENT_COLUMNS "FROM incidents WHERE id = ?");
 
 	if (st == NULL)
 		return -1;
@@ -83,11 +83,10 @@ store_incident_get(struct store *s, int64_t id, struct store_incident *out)
 
 int64_t
 store_incident_create(struct store *s, const char *key, const char *ns,
-		      const char *alertname, const char *labels_json,
-		      const char *channel, const char *severity, int64_t now)
+    const char *alertname, const char *labels_json, const char *channel,
+    const char *severity, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_INCIDENT_CREATE,
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_CREATE,
 	    "INSERT INTO incidents (key, namespace, alertname, labels, state, "
 	    "channel, severity, opened_at, changed_at) VALUES (?, ?, ?, ?, "
 	    "'open', ?, ?, ?, ?)");
@@ -110,8 +109,7 @@ store_incident_create(struct store *s, const char *key, const char *ns,
 int
 store_incident_reopen(struct store *s, int64_t id, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_INCIDENT_REOPEN,
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_REOPEN,
 	    "UPDATE incidents SET state = 'open', closed_at = NULL, stale = 0, "
 	    "changed_at = ? WHERE id = ?");
 
@@ -125,10 +123,9 @@ store_incident_reopen(struct store *s, int64_t id, int64_t now)
 int
 store_incident_close(struct store *s, int64_t id, int64_t now, int stale)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_INCIDENT_CLOSE,
-		       "UPDATE incidents SET state = 'closed', closed_at = ?1, "
-		       "changed_at = ?1, stale = ?2 WHERE id = ?3");
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_CLOSE,
+	    "UPDATE incidents SET state = 'closed', closed_at = ?1, "
+	    "changed_at = ?1, stale = ?2 WHERE id = ?3");
 
 	if (st == NULL)
 		return -1;
@@ -141,9 +138,8 @@ store_incident_close(struct store *s, int64_t id, int64_t now, int stale)
 int
 store_incident_set_root(struct store *s, int64_t id, int64_t root_id)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_INCIDENT_SET_ROOT,
-		       "UPDATE incidents SET root_id = ? WHERE id = ?");
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_SET_ROOT,
+	    "UPDATE incidents SET root_id = ? WHERE id = ?");
 
 	if (st == NULL)
 		return -1;
@@ -156,8 +152,8 @@ int
 store_incident_set_last_update(struct store *s, int64_t id, int64_t at)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_SET_LAST_UPDATE,
-				      "UPDATE incidents SET last_update = ?, "
-				      "changed_at = ? WHERE id = ?");
+	    "UPDATE incidents SET last_update = ?, "
+	    "changed_at = ? WHERE id = ?");
 
 	if (st == NULL)
 		return -1;
@@ -168,11 +164,23 @@ store_incident_set_last_update(struct store *s, int64_t id, int64_t at)
 }
 
 int
-store_incident_counts(struct store *s, int64_t id,
-		      struct store_incident_counts *out)
+store_incident_set_truncated(struct store *s, int64_t id, int64_t n)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_INCIDENT_COUNTS,
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_SET_TRUNCATED,
+	    "UPDATE incidents SET truncated = ? WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, n);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(s, st, "incident truncated");
+}
+
+int
+store_incident_counts(
+    struct store *s, int64_t id, struct store_incident_counts *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_COUNTS,
 	    "SELECT coalesce(sum(state = 'firing'), 0), "
 	    "coalesce(sum(state = 'resolved'), 0), coalesce(sum(stale), 0) "
 	    "FROM alerts WHERE incident_id = ?");
@@ -194,11 +202,9 @@ store_incident_counts(struct store *s, int64_t id,
 
 int
 store_incidents_list(struct store *s, const struct store_incident_filter *f,
-		     int (*cb)(void *arg, const struct store_incident *i),
-		     void *arg)
+    int (*cb)(void *arg, const struct store_incident *i), void *arg)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_INCIDENTS_LIST,
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENTS_LIST,
 	    "SELECT " INCIDENT_COLUMNS "FROM incidents WHERE (?1 IS NULL OR "
 	    "namespace = ?1) AND (?2 < 0 OR (state = 'open') = ?2) "
 	    "ORDER BY changed_at DESC, id DESC LIMIT ?3");

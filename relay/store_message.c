@@ -40,7 +40,7 @@ fill_message(sqlite3_stmt *st, struct store_message *m)
 
 static int
 each_message(struct store *s, sqlite3_stmt *st,
-	     int (*cb)(void *arg, const struct store_message *m), void *arg)
+    int (*cb)(void *arg, const struct store_message *m), void *arg)
 {
 	int n = 0, rc;
 
@@ -60,8 +60,7 @@ each_message(struct store *s, sqlite3_stmt *st,
 int64_t
 store_message_add(struct store *s, const struct store_message *m)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_MESSAGE_ADD,
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_ADD,
 	    "INSERT INTO messages (incident_id, kind, template, channel, "
 	    "thread_of, detail, mentions, state, priority, broadcast, "
 	    "created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, "
@@ -76,10 +75,10 @@ store_message_add(struct store *s, const struct store_message *m)
 	sqlite3_bind_text(st, 4, m->channel, -1, SQLITE_STATIC);
 	if (m->thread_of > 0)
 		sqlite3_bind_int64(st, 5, m->thread_of);
-	sqlite3_bind_text(st, 6, m->detail != NULL ? m->detail : "{}", -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, m->mentions != NULL ? m->mentions : "[]", -1,
-			  SQLITE_STATIC);
+	sqlite3_bind_text(
+	    st, 6, m->detail != NULL ? m->detail : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_text(
+	    st, 7, m->mentions != NULL ? m->mentions : "[]", -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 8, m->priority);
 	sqlite3_bind_int(st, 9, m->broadcast);
 	sqlite3_bind_int64(st, 10, m->created_at);
@@ -91,10 +90,9 @@ store_message_add(struct store *s, const struct store_message *m)
 
 int64_t
 store_message_update_root(struct store *s, int64_t incident_id, int64_t root_id,
-			  const char *channel, int64_t not_before, int64_t now)
+    const char *channel, int64_t not_before, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_MESSAGE_FIND_UPDATE,
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_FIND_UPDATE,
 	    "SELECT id, not_before FROM messages WHERE thread_of = ? AND "
 	    "kind = 'update' AND state = 'queued' LIMIT 1");
 	struct store_message m;
@@ -115,15 +113,14 @@ store_message_update_root(struct store *s, int64_t incident_id, int64_t root_id,
 	if (id > 0) {
 		if (not_before >= nb)
 			return id;
-		st = store_stmt(
-		    s, ST_MESSAGE_SET_NOT_BEFORE,
+		st = store_stmt(s, ST_MESSAGE_SET_NOT_BEFORE,
 		    "UPDATE messages SET not_before = ? WHERE id = ?");
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, not_before);
 		sqlite3_bind_int64(st, 2, id);
 		return store_exec_stmt(s, st, "update not_before") == 0 ? id
-									: -1;
+		                                                        : -1;
 	}
 	memset(&m, 0, sizeof(m));
 	m.incident_id = incident_id;
@@ -138,11 +135,9 @@ store_message_update_root(struct store *s, int64_t incident_id, int64_t root_id,
 
 int
 store_messages_due(struct store *s, int64_t now, size_t limit,
-		   int (*cb)(void *arg, const struct store_message *m),
-		   void *arg)
+    int (*cb)(void *arg, const struct store_message *m), void *arg)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_MESSAGES_DUE,
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_DUE,
 	    "SELECT " MESSAGE_COLUMNS "FROM messages m WHERE m.state = "
 	    "'queued' AND m.not_before <= ? ORDER BY m.priority DESC, m.id "
 	    "LIMIT ?");
@@ -157,8 +152,7 @@ store_messages_due(struct store *s, int64_t now, size_t limit,
 int64_t
 store_messages_next_due(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_MESSAGES_NEXT_DUE,
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_NEXT_DUE,
 	    "SELECT coalesce(min(not_before), 0) FROM messages WHERE state = "
 	    "'queued'");
 	int64_t t = -1;
@@ -173,15 +167,14 @@ store_messages_next_due(struct store *s)
 
 int
 store_message_rendered(struct store *s, int64_t id, const char *text,
-		       const char *blocks, const char *mentions,
-		       const char *state, int64_t now)
+    const char *blocks, const char *mentions, const char *state,
+    const char *error, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_MESSAGE_RENDERED,
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_RENDERED,
 	    "UPDATE messages SET text = ?, blocks = ?, mentions = ?, state = "
 	    "?, "
-	    "posted_at = CASE WHEN ?4 = 'preview' THEN ?5 ELSE posted_at END "
-	    "WHERE id = ?6");
+	    "posted_at = CASE WHEN ?4 = 'preview' THEN ?5 ELSE posted_at END, "
+	    "error = ?7 WHERE id = ?6");
 
 	if (st == NULL)
 		return -1;
@@ -191,16 +184,16 @@ store_message_rendered(struct store *s, int64_t id, const char *text,
 	sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, id);
+	if (error != NULL)
+		sqlite3_bind_text(st, 7, error, -1, SQLITE_STATIC);
 	return store_exec_stmt(s, st, "message rendered");
 }
 
 int
 store_messages_list(struct store *s, const struct store_message_filter *f,
-		    int (*cb)(void *arg, const struct store_message *m),
-		    void *arg)
+    int (*cb)(void *arg, const struct store_message *m), void *arg)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, ST_MESSAGES_LIST,
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_LIST,
 	    "SELECT " MESSAGE_COLUMNS "FROM messages m LEFT JOIN incidents i "
 	    "ON i.id = m.incident_id WHERE (?1 IS NULL OR i.namespace = ?1) "
 	    "ORDER BY m.id DESC LIMIT ?2");
@@ -216,9 +209,8 @@ store_messages_list(struct store *s, const struct store_message_filter *f,
 int
 store_message_queued(struct store *s, int64_t id)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, ST_MESSAGE_IS_QUEUED,
-		       "SELECT state = 'queued' FROM messages WHERE id = ?");
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_IS_QUEUED,
+	    "SELECT state = 'queued' FROM messages WHERE id = ?");
 	int rc, q = 0;
 
 	if (st == NULL)

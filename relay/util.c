@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 #include <openssl/crypto.h>
@@ -110,7 +111,7 @@ strlist_has(const struct strlist *l, const char *s)
 
 int
 util_strtonum(const char *s, long long min, long long max, long long *out,
-	      const char **err)
+    const char **err)
 {
 	char *end;
 	long long v;
@@ -127,7 +128,7 @@ util_strtonum(const char *s, long long min, long long max, long long *out,
 	}
 	if (errno == ERANGE || v < min) {
 		*err = v < 0 || errno == ERANGE ? "too small or too large"
-						: "too small";
+		                                : "too small";
 		if (v >= min)
 			*err = "too large";
 		return -1;
@@ -238,8 +239,7 @@ util_duration_format(int64_t ms, char *buf, size_t len)
 	for (int i = 0; i < 4 && off < len; i++) {
 		if (ms >= units[i].ms) {
 			int w = snprintf(buf + off, len - off, "%lld%c",
-					 (long long)(ms / units[i].ms),
-					 units[i].unit);
+			    (long long)(ms / units[i].ms), units[i].unit);
 			if (w < 0)
 				return;
 			off += (size_t)w;
@@ -322,8 +322,8 @@ digits(const char *s, int n, int *out)
 int
 util_time_parse(const char *s, int64_t *ms)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
+	static const int mdays[] = {
+	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, mo, d, h, mi, sec, frac_ms = 0, oh = 0, om = 0, sign = 0;
 	const char *p;
 	int64_t t;
@@ -408,12 +408,11 @@ util_time_format(int64_t ms, char *buf, size_t len)
 	y = (int)(yoe + era * 400 + (m <= 2));
 	if (frac != 0)
 		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m,
-			 d, (int)(rem / 3600), (int)(rem % 3600 / 60),
-			 (int)(rem % 60), frac);
+		    d, (int)(rem / 3600), (int)(rem % 3600 / 60),
+		    (int)(rem % 60), frac);
 	else
 		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
-			 (int)(rem / 3600), (int)(rem % 3600 / 60),
-			 (int)(rem % 60));
+		    (int)(rem / 3600), (int)(rem % 3600 / 60), (int)(rem % 60));
 }
 
 int64_t
@@ -497,4 +496,27 @@ util_utf8_cut(const char *s, size_t n, size_t max)
 	while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
 		i--;
 	return i;
+}
+
+int
+util_http_url(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 3000)
+		return 0;
+	if (strncasecmp(s, "https://", 8) == 0)
+		s += 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		s += 7;
+	else
+		return 0;
+	if (*s == '\0' || *s == '/')
+		return 0; /* no host */
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= ' ' || c == 0x7f)
+			return 0;
+	}
+	return 1;
 }

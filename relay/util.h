@@ -36,7 +36,7 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Returns 0 and sets *out, or -1 and sets *err to a static reason.
  */
 int util_strtonum(const char *s, long long min, long long max, long long *out,
-		  const char **err);
+    const char **err);
 
 /* Parses a whole floating-point number (JSON/Go forms, "1e+06"). 0 or -1. */
 int util_strtod(const char *s, double *out);
@@ -69,6 +69,12 @@ int util_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *in, size_t n, char *out);
+
+/*
+ * 1 when s is an absolute http or https URL without spaces or control
+ * characters, at most 3000 bytes (Slack's limit): the only links we show.
+ */
+int util_http_url(const char *s);
 
 /* 1 when the whole string is valid UTF-8 (no overlongs, no surrogates). */
 int util_utf8_valid(const char *s, size_t n);

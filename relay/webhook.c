@@ -82,8 +82,8 @@ parse_fail(struct parse *p, const char *fmt, ...)
 static int
 err_name_len(const char *name)
 {
-	return (int)util_utf8_cut(name, strnlen(name, WEBHOOK_ERR_NAME + 1),
-				  WEBHOOK_ERR_NAME);
+	return (int)util_utf8_cut(
+	    name, strnlen(name, WEBHOOK_ERR_NAME + 1), WEBHOOK_ERR_NAME);
 }
 
 /*
@@ -136,8 +136,8 @@ json_too_deep(const char *s, size_t n)
  * borrowed from obj, or -1 when it is not a string.
  */
 static int
-get_str(struct parse *p, json_t *obj, const char *key, const char **s,
-	size_t *n)
+get_str(
+    struct parse *p, json_t *obj, const char *key, const char **s, size_t *n)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -199,7 +199,7 @@ parse_kv(struct parse *p, json_t *obj, const char *field, struct kvlist *l)
 	n = json_object_size(m);
 	if (n > LIMIT_LABELS_PER_ALERT) {
 		parse_fail(p, "%s%s: more than %d %s", p->pre, field,
-			   LIMIT_LABELS_PER_ALERT, field);
+		    LIMIT_LABELS_PER_ALERT, field);
 		return -1;
 	}
 	if (n == 0)
@@ -215,19 +215,19 @@ parse_kv(struct parse *p, json_t *obj, const char *field, struct kvlist *l)
 		}
 		if (klen > LIMIT_LABEL_NAME) {
 			parse_fail(p, "%s%s.%.*s: name longer than %d bytes",
-				   p->pre, field, err_name_len(k), k,
-				   LIMIT_LABEL_NAME);
+			    p->pre, field, err_name_len(k), k,
+			    LIMIT_LABEL_NAME);
 			return -1;
 		}
 		if (!json_is_string(v)) {
 			parse_fail(p, "%s%s.%.*s: must be a string", p->pre,
-				   field, err_name_len(k), k);
+			    field, err_name_len(k), k);
 			return -1;
 		}
 		if (json_string_length(v) > LIMIT_LABEL_VALUE) {
 			parse_fail(p, "%s%s.%.*s: value longer than %u bytes",
-				   p->pre, field, err_name_len(k), k,
-				   LIMIT_LABEL_VALUE);
+			    p->pre, field, err_name_len(k), k,
+			    LIMIT_LABEL_VALUE);
 			return -1;
 		}
 		l->v[l->n].key = xstrndup(k, klen);
@@ -261,7 +261,7 @@ parse_values(struct parse *p, json_t *obj, struct alert *a)
 	n = json_object_size(m);
 	if (n > LIMIT_VALUES_PER_ALERT) {
 		parse_fail(p, "%svalues: more than %d entries", p->pre,
-			   LIMIT_VALUES_PER_ALERT);
+		    LIMIT_VALUES_PER_ALERT);
 		return -1;
 	}
 	if (n == 0)
@@ -275,12 +275,12 @@ parse_values(struct parse *p, json_t *obj, struct alert *a)
 			continue;
 		if (klen > LIMIT_LABEL_NAME) {
 			parse_fail(p, "%svalues: name longer than %d bytes",
-				   p->pre, LIMIT_LABEL_NAME);
+			    p->pre, LIMIT_LABEL_NAME);
 			return -1;
 		}
 		if (!json_is_number(v) || !isfinite(json_number_value(v))) {
 			parse_fail(p, "%svalues.%.*s: must be a number", p->pre,
-				   err_name_len(k), k);
+			    err_name_len(k), k);
 			return -1;
 		}
 		a->values[a->nvalues].ref = xstrndup(k, klen);
@@ -329,7 +329,7 @@ fingerprint_ok(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		      (c >= 'A' && c <= 'Z')))
+		        (c >= 'A' && c <= 'Z')))
 			return 0;
 	}
 	return 1;
@@ -346,8 +346,8 @@ alert_namespace(const struct webhook_opts *o, const struct kvlist *labels)
 		if (v != NULL && *v != '\0')
 			return xstrdup(v);
 	}
-	return xstrdup(o->default_namespace != NULL ? o->default_namespace
-						    : "");
+	return xstrdup(
+	    o->default_namespace != NULL ? o->default_namespace : "");
 }
 
 /*
@@ -360,8 +360,9 @@ alert_name(const struct kvlist *labels)
 {
 	const char *n = kvlist_get(labels, "alertname");
 
-	if (n != NULL && (strcmp(n, "DatasourceNoData") == 0 ||
-			  strcmp(n, "DatasourceError") == 0)) {
+	if (n != NULL &&
+	    (strcmp(n, "DatasourceNoData") == 0 ||
+	        strcmp(n, "DatasourceError") == 0)) {
 		const char *r = kvlist_get(labels, "rulename");
 		if (r != NULL && *r != '\0')
 			n = r;
@@ -390,16 +391,16 @@ static const struct {
 
 /* Fills a (zeroed, owned by the batch) from alerts[i]; 0 or -1. */
 static int
-parse_alert(struct parse *p, json_t *o, const struct alert_batch *b,
-	    struct alert *a)
+parse_alert(
+    struct parse *p, json_t *o, const struct alert_batch *b, struct alert *a)
 {
 	const char *s;
 	size_t n;
 	int has_status = 0;
 
 	if (!json_is_object(o)) {
-		parse_fail(p, "%.*s: must be an object", (int)(p->prelen - 1),
-			   p->pre);
+		parse_fail(
+		    p, "%.*s: must be an object", (int)(p->prelen - 1), p->pre);
 		return -1;
 	}
 	if (parse_kv(p, o, "labels", &a->labels) == -1 ||
@@ -418,9 +419,9 @@ parse_alert(struct parse *p, json_t *o, const struct alert_batch *b,
 			a->status = ALERT_RESOLVED;
 		else {
 			parse_fail(p,
-				   "%sstatus: must be \"firing\" or "
-				   "\"resolved\"",
-				   p->pre);
+			    "%sstatus: must be \"firing\" or "
+			    "\"resolved\"",
+			    p->pre);
 			return -1;
 		}
 		has_status = 1;
@@ -428,8 +429,8 @@ parse_alert(struct parse *p, json_t *o, const struct alert_batch *b,
 	/* Trimmed senders omit status: an end in the past means resolved. */
 	if (!has_status)
 		a->status = a->ends_at != 0 && a->ends_at <= p->opts->now
-				? ALERT_RESOLVED
-				: ALERT_FIRING;
+		    ? ALERT_RESOLVED
+		    : ALERT_FIRING;
 
 	a->has_org = b->has_org;
 	a->org_id = b->org_id;
@@ -440,8 +441,8 @@ parse_alert(struct parse *p, json_t *o, const struct alert_batch *b,
 		return -1;
 	if (s != NULL && n > 0) {
 		if (!fingerprint_ok(s, n)) {
-			parse_fail(
-			    p, "%sfingerprint: must be 1-%d letters or digits",
+			parse_fail(p,
+			    "%sfingerprint: must be 1-%d letters or digits",
 			    p->pre, LIMIT_FINGERPRINT);
 			return -1;
 		}
@@ -480,8 +481,8 @@ parse_top(struct parse *p, json_t *root, struct alert_batch *b)
 	if (get_str(p, root, "groupKey", &s, &n) == -1)
 		return -1;
 	if (n > LIMIT_GROUP_KEY) {
-		parse_fail(p, "groupKey: longer than %d bytes",
-			   LIMIT_GROUP_KEY);
+		parse_fail(
+		    p, "groupKey: longer than %d bytes", LIMIT_GROUP_KEY);
 		return -1;
 	}
 	b->group_key = copy_str(s, n);
@@ -503,8 +504,9 @@ parse_top(struct parse *p, json_t *root, struct alert_batch *b)
 	v = json_object_get(root, "truncatedAlerts");
 	if (v != NULL && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			parse_fail(p, "truncatedAlerts: must be a non-negative "
-				      "integer");
+			parse_fail(p,
+			    "truncatedAlerts: must be a non-negative "
+			    "integer");
 			return -1;
 		}
 		b->truncated = (uint64_t)json_integer_value(v);
@@ -514,7 +516,7 @@ parse_top(struct parse *p, json_t *root, struct alert_batch *b)
 
 struct alert_batch *
 webhook_parse(enum alert_source src, const char *body, size_t len,
-	      const struct webhook_opts *opts, char *err, size_t errlen)
+    const struct webhook_opts *opts, char *err, size_t errlen)
 {
 	static const struct webhook_opts defaults = {
 	    NULL, "", LIMIT_MAX_ALERTS_DEFAULT, 0};
@@ -547,14 +549,14 @@ webhook_parse(enum alert_source src, const char *body, size_t len,
 	}
 	if (json_too_deep(body, len)) {
 		parse_fail(&p, "invalid JSON: nested deeper than %d levels",
-			   LIMIT_JSON_DEPTH);
+		    LIMIT_JSON_DEPTH);
 		goto done;
 	}
 	/* JSON_DECODE_ANY so that a scalar body gets our reason below. */
 	root = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
 	if (root == NULL) {
 		parse_fail(&p, "invalid JSON: %s at line %d column %d",
-			   jerr.text, jerr.line, jerr.column);
+		    jerr.text, jerr.line, jerr.column);
 		goto done;
 	}
 	if (!json_is_object(root)) {
@@ -579,7 +581,7 @@ webhook_parse(enum alert_source src, const char *body, size_t len,
 	/* Alerts past max are only counted: a huge body costs its parse, not
 	 * a model of every alert in it. */
 	max = p.opts->max_alerts > 0 ? p.opts->max_alerts
-				     : LIMIT_MAX_ALERTS_DEFAULT;
+	                             : LIMIT_MAX_ALERTS_DEFAULT;
 	total = json_array_size(alerts);
 	keep = total < max ? total : max;
 	cut = total - keep;
@@ -595,8 +597,8 @@ webhook_parse(enum alert_source src, const char *body, size_t len,
 		    (size_t)snprintf(p.pre, sizeof(p.pre), "alerts[%zu].", i);
 		/* Counted first so that a half-built alert is freed too. */
 		b->nalerts++;
-		if (parse_alert(&p, json_array_get(alerts, i), b,
-				&b->alerts[i]) == -1)
+		if (parse_alert(
+		        &p, json_array_get(alerts, i), b, &b->alerts[i]) == -1)
 			goto done;
 	}
 	ret = b;
@@ -694,8 +696,8 @@ add_alert(struct buf *o, const struct alert *a)
 	     i++) {
 		buf_addc(o, ',');
 		add_key(o, alert_strs[i].key);
-		add_str(o,
-			*(char *const *)((const char *)a + alert_strs[i].off));
+		add_str(
+		    o, *(char *const *)((const char *)a + alert_strs[i].off));
 	}
 	buf_addc(o, '}');
 }
@@ -718,8 +720,8 @@ webhook_serialize(const struct alert_batch *b)
 	add_str(&o, firing ? "firing" : "resolved");
 	buf_adds(&o, ",\"externalURL\":");
 	add_str(&o, b->external_url);
-	buf_printf(&o, ",\"truncatedAlerts\":%llu",
-		   (unsigned long long)b->truncated);
+	buf_printf(
+	    &o, ",\"truncatedAlerts\":%llu", (unsigned long long)b->truncated);
 	if (b->has_org)
 		buf_printf(&o, ",\"orgId\":%lld", (long long)b->org_id);
 	buf_adds(&o, ",\"alerts\":[");
@@ -770,8 +772,8 @@ span_cmp(const void *x, const void *y)
 }
 
 size_t
-webhook_count_incidents(const struct alert_batch *b,
-			const struct strlist *incident_labels)
+webhook_count_incidents(
+    const struct alert_batch *b, const struct strlist *incident_labels)
 {
 	struct buf keys = BUF_INIT;
 	size_t *off = NULL, count = 0;

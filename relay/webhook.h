@@ -29,8 +29,7 @@ struct webhook_opts {
  * an alertname and a fingerprint.
  */
 struct alert_batch *webhook_parse(enum alert_source src, const char *body,
-				  size_t len, const struct webhook_opts *opts,
-				  char *err, size_t errlen);
+    size_t len, const struct webhook_opts *opts, char *err, size_t errlen);
 
 /*
  * Returns new (caller frees): b as compact JSON in the version "1" shape,
@@ -44,7 +43,7 @@ char *webhook_serialize(const struct alert_batch *b);
  * Number of distinct incident keys in b: (namespace, alertname, values of
  * the incident labels present). What a webhook's 202 reports as "incidents".
  */
-size_t webhook_count_incidents(const struct alert_batch *b,
-			       const struct strlist *incident_labels);
+size_t webhook_count_incidents(
+    const struct alert_batch *b, const struct strlist *incident_labels);
 
 #endif /* WEBHOOK_H */

@@ -42,7 +42,7 @@ problem(size_t *line, size_t at, char *why, size_t whylen, const char *fmt, ...)
 /* Reports libyaml's own error; reader errors only know a byte offset. */
 static int
 syntax_error(const yaml_parser_t *p, const char *data, size_t len, size_t *line,
-	     char *why, size_t whylen)
+    char *why, size_t whylen)
 {
 	const char *what = p->problem != NULL ? p->problem : "out of memory";
 	size_t at = p->problem_mark.line + 1;
@@ -55,8 +55,8 @@ syntax_error(const yaml_parser_t *p, const char *data, size_t len, size_t *line,
 	}
 	if (p->context != NULL)
 		return problem(line, at, why, whylen,
-			       "syntax error: %s (%s at line %zu)", what,
-			       p->context, p->context_mark.line + 1);
+		    "syntax error: %s (%s at line %zu)", what, p->context,
+		    p->context_mark.line + 1);
 	return problem(line, at, why, whylen, "syntax error: %s", what);
 }
 
@@ -84,39 +84,33 @@ precheck(const char *data, size_t len, size_t *line, char *why, size_t whylen)
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1)
 				rc = problem(line, at, why, whylen,
-					     "more than one YAML document");
+				    "more than one YAML document");
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (++depth > YAMLTREE_MAX_DEPTH)
 				rc = problem(line, at, why, whylen,
-					     "nested more than %d levels deep",
-					     YAMLTREE_MAX_DEPTH);
+				    "nested more than %d levels deep",
+				    YAMLTREE_MAX_DEPTH);
 			anchor = ev.type == YAML_SEQUENCE_START_EVENT
-				     ? ev.data.sequence_start.anchor
-				     : ev.data.mapping_start.anchor;
+			    ? ev.data.sequence_start.anchor
+			    : ev.data.mapping_start.anchor;
 			break;
 		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			break;
-		case YAML_SCALAR_EVENT:
-			anchor = ev.data.scalar.anchor;
-			break;
+		case YAML_MAPPING_END_EVENT: depth--; break;
+		case YAML_SCALAR_EVENT: anchor = ev.data.scalar.anchor; break;
 		case YAML_ALIAS_EVENT:
 			if (++aliases > YAMLTREE_MAX_ALIASES)
 				rc = problem(line, at, why, whylen,
-					     "more than %d aliases",
-					     YAMLTREE_MAX_ALIASES);
+				    "more than %d aliases",
+				    YAMLTREE_MAX_ALIASES);
 			break;
-		default:
-			break;
+		default: break;
 		}
 		if (anchor != NULL && rc == 0 &&
 		    ++anchors > YAMLTREE_MAX_ANCHORS)
 			rc = problem(line, at, why, whylen,
-				     "more than %d anchors",
-				     YAMLTREE_MAX_ANCHORS);
+			    "more than %d anchors", YAMLTREE_MAX_ANCHORS);
 		done = ev.type == YAML_STREAM_END_EVENT;
 		yaml_event_delete(&ev);
 	}
@@ -126,7 +120,7 @@ precheck(const char *data, size_t len, size_t *line, char *why, size_t whylen)
 
 int
 yamltree_load(struct yamltree *t, const char *data, size_t len, size_t *line,
-	      char *why, size_t whylen)
+    char *why, size_t whylen)
 {
 	yaml_parser_t parser;
 	int rc = 0;
@@ -147,8 +141,8 @@ yamltree_load(struct yamltree *t, const char *data, size_t len, size_t *line,
 }
 
 char *
-yamltree_read_file(const char *path, size_t max, size_t *len, char *why,
-		   size_t whylen)
+yamltree_read_file(
+    const char *path, size_t max, size_t *len, char *why, size_t whylen)
 {
 	struct buf b = BUF_INIT;
 	char chunk[8192];
@@ -214,12 +208,9 @@ const char *
 yamltree_kind(const yaml_node_t *n)
 {
 	switch (n->type) {
-	case YAML_SEQUENCE_NODE:
-		return "list";
-	case YAML_MAPPING_NODE:
-		return "mapping";
-	default:
-		return "single value";
+	case YAML_SEQUENCE_NODE: return "list";
+	case YAML_MAPPING_NODE: return "mapping";
+	default: return "single value";
 	}
 }
 
@@ -244,5 +235,5 @@ yamltree_is_null(const yaml_node_t *n)
 		return 0;
 	s = (const char *)n->data.scalar.value;
 	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	       strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }

@@ -24,15 +24,15 @@ struct yamltree {
  * input. Free t with yamltree_free either way.
  */
 int yamltree_load(struct yamltree *t, const char *data, size_t len,
-		  size_t *line, char *why, size_t whylen);
+    size_t *line, char *why, size_t whylen);
 
 /*
  * Returns new (free()): the contents of path, NUL-terminated, *len set; or
  * NULL with why set ("No such file or directory", "larger than N bytes").
  * Reads rather than stats, so that pipes and /dev/stdin work too.
  */
-char *yamltree_read_file(const char *path, size_t max, size_t *len, char *why,
-			 size_t whylen);
+char *yamltree_read_file(
+    const char *path, size_t max, size_t *len, char *why, size_t whylen);
 
 /* Frees the document; t may be unloaded or zeroed. */
 void yamltree_free(struct yamltree *t);

@@ -18,7 +18,8 @@ CREATE TABLE incidents (
 	slack_ts     TEXT,              -- ts of the posted root
 	last_visible INTEGER,           -- last channel-visible post (reminders)
 	last_update  INTEGER,           -- last root refresh queued (debounce)
-	stale        INTEGER NOT NULL DEFAULT 0
+	stale        INTEGER NOT NULL DEFAULT 0,
+	truncated    INTEGER NOT NULL DEFAULT 0 -- alerts the last body said it dropped
 );
 CREATE UNIQUE INDEX incidents_open_key ON incidents(key) WHERE state = 'open';
 CREATE INDEX incidents_key_closed ON incidents(key, closed_at);

@@ -42,7 +42,7 @@ main(int argc, char **argv)
 	printf("\nconst struct embedded_file embedded_files[] = {\n");
 	for (int i = 1; i < argc; i++)
 		printf("\t{\"%s\", file_%d, sizeof(file_%d) - 1},\n",
-		       short_name(argv[i]), i, i);
+		    short_name(argv[i]), i, i);
 	printf("\t{NULL, NULL, 0},\n};\n");
 	return 0;
 }

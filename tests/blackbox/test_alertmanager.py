@@ -23,6 +23,10 @@ def iso(t):
 
 @unittest.skipIf(AM_BIN is None, "prometheus-alertmanager is not installed")
 class TestRealAlertmanager(RelayTest):
+    relay_config = {"slack": {"update_debounce": "0"}}
+
+    def messages(self, relay):
+        return list(reversed(relay.get("/api/v1/messages?limit=1000").json()["messages"]))
     def start_am(self, relay):
         d = tempfile.mkdtemp(prefix="am-")
         self.addCleanup(shutil.rmtree, d, True)
@@ -94,12 +98,27 @@ receivers:
             self.assertEqual(a["state"], "firing")
             self.assertTrue(a["id"].startswith("alertmanager/"), a["id"])
             self.assertEqual(len(a["id"].split("/")[-1]), 16)
+        # One root per namespace, as for Grafana's bodies.
+        roots = relay.wait_for(
+            lambda: [m for m in self.messages(relay) if m["kind"] == "root"
+                     and m["state"] == "preview"] if len(self.messages(relay)) >= 4 else None,
+            what="four roots")
+        headers = sorted(m["blocks"][0]["text"]["text"].split(" · ")[1] for m in roots)
+        self.assertEqual(headers, ["billing", "chat", "cluster", "search"])
+        chat_root = [m for m in roots if "· chat ·" in m["blocks"][0]["text"]["text"]][0]
         # Resolve one namespace's alert.
         resolved = dict(alerts[0], endsAt=iso(time.time() - 1))
         self.push([resolved])
         relay.wait_for(lambda: relay.alerts(namespace="chat", state="resolved"),
                        timeout=30, what="resolved delivery")
         self.assertEqual(len(relay.alerts(state="firing")), 3)
+        thread = relay.wait_for(
+            lambda: (lambda t: t if len(t) >= 2 else None)(
+                [m for m in self.messages(relay) if m["thread_of"] == chat_root["id"]]),
+            what="update and reply for chat")
+        self.assertEqual(sorted(m["kind"] for m in thread), ["reply", "update"])
+        # Nothing for the other namespaces.
+        self.assertEqual(len(self.messages(relay)), 6)
 
 
 if __name__ == "__main__":

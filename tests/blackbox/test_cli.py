@@ -65,6 +65,36 @@ class TestCli(unittest.TestCase):
         # An empty file is a valid config.
         self.assertEqual(run("check", "-c", self.write("empty.yaml", "")).returncode, 0)
 
+    def test_check_renders_templates(self):
+        tdir = os.path.join(self.dir, "tpl")
+        os.makedirs(tdir)
+        p = self.write("t.yaml", "templates: tpl\n")
+        self.assertEqual(run("check", "-c", p).returncode, 0)
+        cases = {
+            "unclosed section": ("firing.mustache", '{"text": "x",\n"blocks": [{{#alerts}}]}'),
+            "not JSON": ("firing.mustache", '{"text": "{{alertname}}", "blocks": [}'),
+            "partial loop": ("firing.mustache", '{{> loop}}'),
+        }
+        for what, (name, src) in cases.items():
+            for f in os.listdir(tdir):
+                os.unlink(os.path.join(tdir, f))
+            with open(os.path.join(tdir, name), "w") as f:
+                f.write(src)
+            with open(os.path.join(tdir, "loop.mustache"), "w") as f:
+                f.write("{{> loop}}")
+            r = run("check", "-c", p)
+            self.assertEqual(r.returncode, 2, what)
+            self.assertIn(name, r.stderr, what)
+            # serve refuses the same templates.
+            r = run("serve", "-c", p)
+            self.assertEqual(r.returncode, 2, what)
+        # A valid override is used.
+        for f in os.listdir(tdir):
+            os.unlink(os.path.join(tdir, f))
+        with open(os.path.join(tdir, "firing.mustache"), "w") as f:
+            f.write('{"text": "custom {{alertname}}", "blocks": []}')
+        self.assertEqual(run("check", "-c", p).returncode, 0)
+
     def test_env_substitution(self):
         p = self.write("env.yaml", "slack:\n  bot_token: ${RELAY_TEST_TOKEN}\n")
         r = run("check", "-c", p)

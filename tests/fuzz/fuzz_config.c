@@ -22,8 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* ${NAME} must resolve one way and not the other, to reach both. */
 	setenv("FUZZ_SET", "value", 0);
 	err[0] = '\0';
-	c = config_load_buffer((const char *)data, size, "/fuzz/c.yaml", err,
-			       sizeof(err));
+	c = config_load_buffer(
+	    (const char *)data, size, "/fuzz/c.yaml", err, sizeof(err));
 	if (c == NULL) {
 		if (err[0] == '\0' || strchr(err, '\n') != NULL)
 			abort();

@@ -72,7 +72,7 @@ static int
 is_limit(const char *err)
 {
 	return strstr(err, "too expensive") != NULL ||
-	       strstr(err, "output exceeds") != NULL;
+	    strstr(err, "output exceeds") != NULL;
 }
 
 static void
@@ -94,14 +94,14 @@ check_indentation(const struct src *tmpl, json_t *ctx)
 	opts.partial = partial_wrapped;
 	opts.partial_arg = (void *)tmpl;
 	opts.max_output = 1024 * 1024;
-	ra = run(wrapper, sizeof(wrapper) - 1, ctx, &opts, &a, erra,
-		 sizeof(erra));
-	rb = run(indented.data, indented.len, ctx, &opts, &b, errb,
-		 sizeof(errb));
+	ra = run(
+	    wrapper, sizeof(wrapper) - 1, ctx, &opts, &a, erra, sizeof(erra));
+	rb = run(
+	    indented.data, indented.len, ctx, &opts, &b, errb, sizeof(errb));
 	if (ra == 0 && rb == 0) {
 		if (a.len != b.len || memcmp(buf_str(&a), buf_str(&b), a.len)) {
 			fprintf(stderr, "indentation differs:\n[%s]\n[%s]\n",
-				buf_str(&a), buf_str(&b));
+			    buf_str(&a), buf_str(&b));
 			abort();
 		}
 	} else if (ra != rb && !is_limit(erra) && !is_limit(errb)) {
@@ -128,7 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tmpl.n = nul != NULL ? (size_t)(nul - data) : size;
 	if (nul != NULL)
 		ctx = json_loadb((const char *)nul + 1, size - tmpl.n - 1,
-				 JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		    JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 	if (ctx == NULL)
 		ctx = json_object();
 

@@ -40,8 +40,8 @@ check_same(const struct alert_batch *a, const struct alert_batch *b)
 			fuzz_fail("round trip", "status, times or org differ");
 		if (strcmp(x->namespace, y->namespace) != 0 ||
 		    strcmp(x->alertname, y->alertname) != 0)
-			fuzz_fail("round trip",
-				  "namespace or alertname differ");
+			fuzz_fail(
+			    "round trip", "namespace or alertname differ");
 		if (x->labels.n != y->labels.n || x->nvalues != y->nvalues)
 			fuzz_fail("round trip", "labels or values differ");
 	}
@@ -54,18 +54,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char *nsv[] = {ns}, *podv[] = {pod};
 	static const struct strlist nsl = {nsv, 1}, il = {podv, 1};
 	/* A small max_alerts keeps executions fast and exercises truncation. */
-	static const struct webhook_opts opts = {&nsl, "default", 64,
-						 1700000000000LL};
-	static const enum alert_source srcs[] = {ALERT_SRC_GRAFANA,
-						 ALERT_SRC_ALERTMANAGER};
+	static const struct webhook_opts opts = {
+	    &nsl, "default", 64, 1700000000000LL};
+	static const enum alert_source srcs[] = {
+	    ALERT_SRC_GRAFANA, ALERT_SRC_ALERTMANAGER};
 	char err[256];
 
 	for (size_t s = 0; s < 2; s++) {
 		struct alert_batch *b, *b2;
 		char *json;
 
-		b = webhook_parse(srcs[s], (const char *)data, size, &opts, err,
-				  sizeof(err));
+		b = webhook_parse(
+		    srcs[s], (const char *)data, size, &opts, err, sizeof(err));
 		if (b == NULL) {
 			if (err[0] == '\0' ||
 			    !util_utf8_valid(err, strlen(err)))
@@ -75,8 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (webhook_count_incidents(b, &il) > b->nalerts)
 			fuzz_fail("incidents", "more incidents than alerts");
 		json = webhook_serialize(b);
-		b2 = webhook_parse(srcs[s], json, strlen(json), &opts, err,
-				   sizeof(err));
+		b2 = webhook_parse(
+		    srcs[s], json, strlen(json), &opts, err, sizeof(err));
 		if (b2 == NULL)
 			fuzz_fail("re-parse refused", err);
 		check_same(b, b2);

@@ -43,64 +43,59 @@ test_grafana_hmac(void **state)
 	const int64_t now = 1700000000;
 
 	assert_int_equal(auth_grafana_hmac("secret",
-					   "3bcebf43c85d20bba6e3b6ba278af1d2ba3"
-					   "ab0d57de271b0ad30b833e851c5a6",
-					   0, NULL, body, strlen(body), now,
-					   &why),
-			 0);
+	                     "3bcebf43c85d20bba6e3b6ba278af1d2ba3"
+	                     "ab0d57de271b0ad30b833e851c5a6",
+	                     0, NULL, body, strlen(body), now, &why),
+	    0);
 	assert_int_equal(auth_grafana_hmac("secret",
-					   "36fa366a807205a13fc507ea4413374566a"
-					   "d5808c7ca7653f94d121fe5e64c2d",
-					   1, "1700000000", body, strlen(body),
-					   now, &why),
-			 0);
+	                     "36fa366a807205a13fc507ea4413374566a"
+	                     "d5808c7ca7653f94d121fe5e64c2d",
+	                     1, "1700000000", body, strlen(body), now, &why),
+	    0);
 	assert_int_equal(auth_grafana_hmac("secret",
-					   "f9e66e179b6747ae54108f82f8ade8b3c25"
-					   "d76fd30afde6c395822c530196169",
-					   0, NULL, "", 0, now, &why),
-			 0);
+	                     "f9e66e179b6747ae54108f82f8ade8b3c25"
+	                     "d76fd30afde6c395822c530196169",
+	                     0, NULL, "", 0, now, &why),
+	    0);
 	/* Wrong body, wrong secret, uppercase hex, missing header. */
 	assert_int_equal(auth_grafana_hmac("secret",
-					   "3bcebf43c85d20bba6e3b6ba278af1d2ba3"
-					   "ab0d57de271b0ad30b833e851c5a6",
-					   0, NULL, "test messagE", 12, now,
-					   &why),
-			 -1);
+	                     "3bcebf43c85d20bba6e3b6ba278af1d2ba3"
+	                     "ab0d57de271b0ad30b833e851c5a6",
+	                     0, NULL, "test messagE", 12, now, &why),
+	    -1);
 	assert_string_equal(why, "signature mismatch");
 	assert_int_equal(auth_grafana_hmac("secreT",
-					   "3bcebf43c85d20bba6e3b6ba278af1d2ba3"
-					   "ab0d57de271b0ad30b833e851c5a6",
-					   0, NULL, body, strlen(body), now,
-					   &why),
-			 -1);
+	                     "3bcebf43c85d20bba6e3b6ba278af1d2ba3"
+	                     "ab0d57de271b0ad30b833e851c5a6",
+	                     0, NULL, body, strlen(body), now, &why),
+	    -1);
 	assert_int_equal(auth_grafana_hmac("secret", NULL, 0, NULL, body,
-					   strlen(body), now, &why),
-			 -1);
+	                     strlen(body), now, &why),
+	    -1);
 	assert_string_equal(why, "missing signature");
 	/* Stale (6 minutes) and future timestamps. */
-	assert_int_equal(auth_grafana_hmac("secret",
-					   "36fa366a807205a13fc507ea4413374566a"
-					   "d5808c7ca7653f94d121fe5e64c2d",
-					   1, "1700000000", body, strlen(body),
-					   now + 360, &why),
-			 -1);
+	assert_int_equal(
+	    auth_grafana_hmac("secret",
+	        "36fa366a807205a13fc507ea4413374566a"
+	        "d5808c7ca7653f94d121fe5e64c2d",
+	        1, "1700000000", body, strlen(body), now + 360, &why),
+	    -1);
 	assert_string_equal(why, "timestamp outside the 5 minute window");
+	assert_int_equal(
+	    auth_grafana_hmac("secret",
+	        "36fa366a807205a13fc507ea4413374566a"
+	        "d5808c7ca7653f94d121fe5e64c2d",
+	        1, "1700000000", body, strlen(body), now - 360, &why),
+	    -1);
 	assert_int_equal(auth_grafana_hmac("secret",
-					   "36fa366a807205a13fc507ea4413374566a"
-					   "d5808c7ca7653f94d121fe5e64c2d",
-					   1, "1700000000", body, strlen(body),
-					   now - 360, &why),
-			 -1);
-	assert_int_equal(auth_grafana_hmac("secret",
-					   "36fa366a807205a13fc507ea4413374566a"
-					   "d5808c7ca7653f94d121fe5e64c2d",
-					   1, NULL, body, strlen(body), now,
-					   &why),
-			 -1);
+	                     "36fa366a807205a13fc507ea4413374566a"
+	                     "d5808c7ca7653f94d121fe5e64c2d",
+	                     1, NULL, body, strlen(body), now, &why),
+	    -1);
 	assert_string_equal(why, "missing timestamp");
 	assert_int_equal(auth_grafana_hmac("secret", "00", 1, "17e8", body,
-					   strlen(body), now, &why),
-			 -1);
+	                     strlen(body), now, &why),
+	    -1);
 }
 
 static const char slack_body[] =
@@ -121,29 +116,28 @@ test_slack_official(void **state)
 	const char *why = NULL;
 
 	assert_int_equal(strlen(slack_body), 362);
-	assert_int_equal(auth_slack_signature(
-			     slack_secret, "1531420618", slack_sig, slack_body,
-			     strlen(slack_body), 1531420618, &why),
-			 0);
+	assert_int_equal(
+	    auth_slack_signature(slack_secret, "1531420618", slack_sig,
+	        slack_body, strlen(slack_body), 1531420618, &why),
+	    0);
 	/* Altered body. */
-	assert_int_equal(auth_slack_signature(
-			     slack_secret, "1531420618", slack_sig, slack_body,
-			     strlen(slack_body) - 1, 1531420618, &why),
-			 -1);
+	assert_int_equal(
+	    auth_slack_signature(slack_secret, "1531420618", slack_sig,
+	        slack_body, strlen(slack_body) - 1, 1531420618, &why),
+	    -1);
 	/* Real clock: far outside the window. */
-	assert_int_equal(auth_slack_signature(
-			     slack_secret, "1531420618", slack_sig, slack_body,
-			     strlen(slack_body), 1531420618 + 301, &why),
-			 -1);
+	assert_int_equal(
+	    auth_slack_signature(slack_secret, "1531420618", slack_sig,
+	        slack_body, strlen(slack_body), 1531420618 + 301, &why),
+	    -1);
 	assert_string_equal(why, "timestamp outside the 5 minute window");
 	/* Unknown version. */
-	assert_int_equal(auth_slack_signature(
-			     slack_secret, "1531420618",
-			     "v1="
-			     "a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd275"
-			     "19666489c69b503",
-			     slack_body, strlen(slack_body), 1531420618, &why),
-			 -1);
+	assert_int_equal(auth_slack_signature(slack_secret, "1531420618",
+	                     "v1="
+	                     "a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd275"
+	                     "19666489c69b503",
+	                     slack_body, strlen(slack_body), 1531420618, &why),
+	    -1);
 	assert_string_equal(why, "unknown signature version");
 }
 
@@ -190,7 +184,7 @@ test_slack_vector_file(void **state)
 	if (shared == NULL)
 		skip();
 	snprintf(path, sizeof(path), "%s/fixtures/slack/signature-vectors.txt",
-		 shared);
+	    shared);
 	f = fopen(path, "r");
 	if (f == NULL)
 		skip();
@@ -223,8 +217,7 @@ test_slack_vector_file(void **state)
 				char fp[4096];
 				int n = (int)strcspn(v + 5, " ");
 				snprintf(fp, sizeof(fp),
-					 "%s/fixtures/slack/%.*s", shared, n,
-					 v + 5);
+				    "%s/fixtures/slack/%.*s", shared, n, v + 5);
 				body = slurp(fp, &blen);
 				assert_non_null(body);
 			} else {
@@ -232,17 +225,17 @@ test_slack_vector_file(void **state)
 				blen = strlen(body);
 			}
 		} else if (strncmp(line, "signature:", 10) == 0 &&
-			   body != NULL) {
+		    body != NULL) {
 			const char *why = NULL;
 			long long t = strtoll(ts, NULL, 10);
-			if (auth_slack_signature(secret, ts, v, body, blen, t,
-						 &why) != 0)
+			if (auth_slack_signature(
+			        secret, ts, v, body, blen, t, &why) != 0)
 				fail_msg("vector %s/%zu bytes failed: %s", ts,
-					 blen, why);
+				    blen, why);
 			/* One byte more must fail. */
 			if (blen > 0 &&
-			    auth_slack_signature(secret, ts, v, body, blen - 1,
-						 t, &why) == 0)
+			    auth_slack_signature(
+			        secret, ts, v, body, blen - 1, t, &why) == 0)
 				fail_msg("vector %s accepted a cut body", ts);
 			checked++;
 			free(body);

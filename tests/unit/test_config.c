@@ -43,11 +43,11 @@ static void
 assert_defaults(const struct config *c, const char *dir)
 {
 	static const char *const hosts[] = {"hooks.slack.com", "slack.com"};
-	static const char *const ns[] = {"namespace", "kubernetes_namespace",
-					 "exported_namespace"};
+	static const char *const ns[] = {
+	    "namespace", "kubernetes_namespace", "exported_namespace"};
 	static const char *const inc[] = {"cluster"};
-	static const char *const hidden[] = {"__name__", "grafana_folder",
-					     "__alert_rule_uid__"};
+	static const char *const hidden[] = {
+	    "__name__", "grafana_folder", "__alert_rule_uid__"};
 	static const char *const refs[] = {"B", "A"};
 	char want[PATHLEN];
 
@@ -62,8 +62,8 @@ assert_defaults(const struct config *c, const char *dir)
 	assert_string_equal(c->rules, want);
 	assert_string_equal(c->auth.webhook_token, "");
 	assert_string_equal(c->auth.webhook_hmac_secret, "");
-	assert_string_equal(c->auth.webhook_hmac_header,
-			    "X-Grafana-Alerting-Signature");
+	assert_string_equal(
+	    c->auth.webhook_hmac_header, "X-Grafana-Alerting-Signature");
 	assert_string_equal(c->auth.webhook_hmac_timestamp_header, "");
 	assert_string_equal(c->auth.admin_token, "");
 	assert_true(c->limits.max_body == 32u * 1024 * 1024);
@@ -112,8 +112,12 @@ static void
 test_empty_is_defaults(void **state)
 {
 	static const char *const empty[] = {
-	    "",	     "\n",  "# only a comment\n\n# and another\n",
-	    "---\n", "~\n", "--- # comment\n...\n",
+	    "",
+	    "\n",
+	    "# only a comment\n\n# and another\n",
+	    "---\n",
+	    "~\n",
+	    "--- # comment\n...\n",
 	};
 	char err[512];
 
@@ -242,8 +246,8 @@ test_every_key(void **state)
 	assert_int_equal(c->limits.max_alerts, 50);
 	assert_string_equal(c->slack.api_url, "http://127.0.0.1:4000/api");
 	assert_string_equal(c->slack.bot_token, "xoxb-1");
-	assert_string_equal(c->slack.webhook_url,
-			    "https://hooks.slack.com/services/T/B/X");
+	assert_string_equal(
+	    c->slack.webhook_url, "https://hooks.slack.com/services/T/B/X");
 	assert_string_equal(c->slack.signing_secret, "ss");
 	assert_list(&c->slack.allowed_team_ids, teams, 2);
 	assert_list(&c->slack.response_url_hosts, hosts, 2);
@@ -259,12 +263,12 @@ test_every_key(void **state)
 	assert_int_equal(c->slack.retry_max, 5400000);
 	assert_int_equal(c->slack.give_up_after, 2 * 86400000LL);
 	assert_string_equal(c->catalog.file, "/etc/ad/catalog.yaml");
-	assert_string_equal(c->catalog.url,
-			    "http://katalog/api/v1/namespaces/{namespace}");
+	assert_string_equal(
+	    c->catalog.url, "http://katalog/api/v1/namespaces/{namespace}");
 	assert_int_equal(c->catalog.ttl, 0);
 	assert_int_equal(c->catalog.timeout, 3000);
-	assert_string_equal(c->links.project,
-			    "https://kontrol.example/projects/{{project}}");
+	assert_string_equal(
+	    c->links.project, "https://kontrol.example/projects/{{project}}");
 	assert_string_equal(c->links.dashboard, "d");
 	assert_string_equal(c->links.logs, "l");
 	assert_list(&c->grouping.namespace_labels, ns, 1);
@@ -293,8 +297,8 @@ test_null_values_keep_defaults(void **state)
 
 	(void)state;
 	c = load("listen:\nauth:\nslack:\n  timeout: ~\n  "
-		 "response_url_hosts: null\ngrouping:\n  value_ref:\n",
-		 err, sizeof(err));
+	         "response_url_hosts: null\ngrouping:\n  value_ref:\n",
+	    err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_defaults(c, "/etc/ad");
@@ -312,8 +316,8 @@ test_public_url_follows_listen(void **state)
 	assert_non_null(c);
 	assert_string_equal(c->public_url, "http://10.0.0.1:7000");
 	config_free(c);
-	c = load("listen: \"[::1]:7000\"\npublic_url: \"\"\n", err,
-		 sizeof(err));
+	c = load(
+	    "listen: \"[::1]:7000\"\npublic_url: \"\"\n", err, sizeof(err));
 	assert_non_null(c);
 	assert_string_equal(c->public_url, "http://[::1]:7000");
 	config_free(c);
@@ -359,19 +363,19 @@ test_env(void **state)
 	setenv("AD_TEST_INJECT", "${AD_TEST_TOKEN}", 1);
 	unsetenv("AD_TEST_UNSET");
 	c = load("listen: 127.0.0.1:${AD_TEST_PORT}\n"
-		 "auth:\n"
-		 "  admin_token: ${AD_TEST_TOKEN}\n"
-		 "  webhook_token: \"x${AD_TEST_UNSET:-fallback}y\"\n"
-		 "  webhook_hmac_secret: ${AD_TEST_EMPTY:-was-empty}\n"
-		 "  webhook_hmac_timestamp_header: ${AD_TEST_EMPTY}\n"
-		 "slack:\n"
-		 "  signing_secret: pa$$word$\n"
-		 "  bot_token: a$b ${AD_TEST_INJECT}\n"
-		 "  fallback_mention: ${AD_TEST_UNSET:-}\n"
-		 "  allowed_team_ids: [\"${AD_TEST_TOKEN}\", T]\n"
-		 "digest:\n"
-		 "  skip_empty: ${AD_TEST_UNSET:-false}\n",
-		 err, sizeof(err));
+	         "auth:\n"
+	         "  admin_token: ${AD_TEST_TOKEN}\n"
+	         "  webhook_token: \"x${AD_TEST_UNSET:-fallback}y\"\n"
+	         "  webhook_hmac_secret: ${AD_TEST_EMPTY:-was-empty}\n"
+	         "  webhook_hmac_timestamp_header: ${AD_TEST_EMPTY}\n"
+	         "slack:\n"
+	         "  signing_secret: pa$$word$\n"
+	         "  bot_token: a$b ${AD_TEST_INJECT}\n"
+	         "  fallback_mention: ${AD_TEST_UNSET:-}\n"
+	         "  allowed_team_ids: [\"${AD_TEST_TOKEN}\", T]\n"
+	         "digest:\n"
+	         "  skip_empty: ${AD_TEST_UNSET:-false}\n",
+	    err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_int_equal(c->listen_port, 9999);
@@ -404,8 +408,8 @@ test_paths(void **state)
 
 	(void)state;
 	c = load("database: db/x.db\ntemplates: ./t\nrules: /abs/rules\n"
-		 "catalog:\n  file: ../cat.json\n",
-		 err, sizeof(err));
+	         "catalog:\n  file: ../cat.json\n",
+	    err, sizeof(err));
 	assert_non_null(c);
 	assert_string_equal(c->database, "/etc/ad/db/x.db");
 	assert_string_equal(c->templates, "/etc/ad/t");
@@ -414,7 +418,7 @@ test_paths(void **state)
 	config_free(c);
 
 	c = load("templates: \"\"\nrules: \"\"\ncatalog:\n  file: ''\n", err,
-		 sizeof(err));
+	    sizeof(err));
 	assert_non_null(c);
 	assert_string_equal(c->templates, "");
 	assert_string_equal(c->rules, "");
@@ -435,168 +439,169 @@ test_errors(void **state)
 	    {"slack.timeout: 5s\n", ":1: slack.timeout: unknown key"},
 	    {"auth:\n  auth: {}\n", ":2: auth.auth: unknown key"},
 	    {"listen: a:1\nlisten: b:2\n",
-	     ":2: listen: duplicate key (first at line 1)"},
+	        ":2: listen: duplicate key (first at line 1)"},
 	    {"slack:\n  timeout: 1s\nslack:\n  timeout: 2s\n",
-	     ":3: slack: duplicate key (first at line 1)"},
+	        ":3: slack: duplicate key (first at line 1)"},
 	    {"slack:\n  timeout: 1s\n  timeout: 2s\n",
-	     ":3: slack.timeout: duplicate key (first at line 2)"},
+	        ":3: slack.timeout: duplicate key (first at line 2)"},
 	    {"? [a]\n: b\n", ":1: keys must be strings"},
 	    {"slack:\n  {a: b}: c\n", ":2: slack: keys must be strings"},
 	    /* Types. */
 	    {"listen: [a]\n",
-	     ":1: listen: expected a single value, got a list"},
+	        ":1: listen: expected a single value, got a list"},
 	    {"auth:\n  admin_token: {a: b}\n",
-	     ":2: auth.admin_token: expected a single value, got a "
-	     "mapping"},
+	        ":2: auth.admin_token: expected a single value, got a "
+	        "mapping"},
 	    {"slack: 5\n", ":1: slack: expected a mapping, got a single value"},
 	    {"log: [a]\n", ":1: log: expected a mapping, got a list"},
 	    {"grouping:\n  hidden_labels: foo\n",
-	     ":2: grouping.hidden_labels: expected a list (e.g. [a, b]), "
-	     "got a single value"},
+	        ":2: grouping.hidden_labels: expected a list (e.g. [a, b]), "
+	        "got a single value"},
 	    {"grouping:\n  hidden_labels:\n    - a\n    - [b]\n",
-	     ":4: grouping.hidden_labels: list items must be non-empty "
-	     "strings"},
+	        ":4: grouping.hidden_labels: list items must be non-empty "
+	        "strings"},
 	    {"grouping:\n  value_ref: [a, ~]\n",
-	     ":2: grouping.value_ref: list items must be non-empty "
-	     "strings"},
+	        ":2: grouping.value_ref: list items must be non-empty "
+	        "strings"},
 	    {"grouping:\n  value_ref: [a, \"\"]\n",
-	     ":2: grouping.value_ref: list items must be non-empty "
-	     "strings"},
+	        ":2: grouping.value_ref: list items must be non-empty "
+	        "strings"},
 	    {"- a\n- b\n",
-	     ":1: expected a mapping of keys at the top level, got a list"},
-	    {"hello\n", ":1: expected a mapping of keys at the top level, got "
-			"a single value"},
+	        ":1: expected a mapping of keys at the top level, got a list"},
+	    {"hello\n",
+	        ":1: expected a mapping of keys at the top level, got "
+	        "a single value"},
 	    {"a: b\n---\nc: d\n", ":2: more than one YAML document"},
 	    {"a: b\n---\n", ":2: more than one YAML document"},
 	    {"--- {a: b}\n--- [\n", ":2: more than one YAML document"},
 	    {"auth:\n  admin_token: \"a\\0b\"\n",
-	     ":2: auth.admin_token: contains a NUL byte"},
+	        ":2: auth.admin_token: contains a NUL byte"},
 	    /* Durations. */
 	    {"slack:\n  timeout: 5x\n",
-	     ":2: slack.timeout: bad duration \"5x\" (e.g. 30s, 5m, 1h30m)"},
+	        ":2: slack.timeout: bad duration \"5x\" (e.g. 30s, 5m, 1h30m)"},
 	    {"slack:\n  timeout: -5s\n",
-	     ":2: slack.timeout: bad duration \"-5s\" (e.g. 30s, 5m, "
-	     "1h30m)"},
+	        ":2: slack.timeout: bad duration \"-5s\" (e.g. 30s, 5m, "
+	        "1h30m)"},
 	    {"slack:\n  timeout: 10\n",
-	     ":2: slack.timeout: bad duration \"10\" (e.g. 30s, 5m, "
-	     "1h30m)"},
+	        ":2: slack.timeout: bad duration \"10\" (e.g. 30s, 5m, "
+	        "1h30m)"},
 	    {"retention: 101y\n",
-	     ":1: retention: \"101y\" is too long (at most 100y)"},
+	        ":1: retention: \"101y\" is too long (at most 100y)"},
 	    {"slack:\n  timeout: 99999999999999999w\n",
-	     ":2: slack.timeout: bad duration \"99999999999999999w\" (e.g. "
-	     "30s, 5m, 1h30m)"},
+	        ":2: slack.timeout: bad duration \"99999999999999999w\" (e.g. "
+	        "30s, 5m, 1h30m)"},
 	    {"limits:\n  max_body: 2GiB\n",
-	     ":2: limits.max_body: must be at most 1GiB"},
+	        ":2: limits.max_body: must be at most 1GiB"},
 	    {"slack:\n  timeout: 0\n",
-	     ":2: slack.timeout: must be more than 0"},
+	        ":2: slack.timeout: must be more than 0"},
 	    {"retention: 0s\n", ":1: retention: must be more than 0"},
 	    {"slack:\n  retry_base: 10m\n",
-	     ":2: slack.retry_base: 10m is more than slack.retry_max (5m)"},
+	        ":2: slack.retry_base: 10m is more than slack.retry_max (5m)"},
 	    {"slack:\n  retry_max: 500ms\n",
-	     ":2: slack.retry_max: 500ms is less than slack.retry_base "
-	     "(1s)"},
+	        ":2: slack.retry_max: 500ms is less than slack.retry_base "
+	        "(1s)"},
 	    {"digest:\n  every: 1500ms\n",
-	     ":2: digest.every: \"1500ms\" is not a whole number of "
-	     "seconds"},
+	        ":2: digest.every: \"1500ms\" is not a whole number of "
+	        "seconds"},
 	    /* Numbers and sizes. */
 	    {"slack:\n  rate_per_channel: -1\n",
-	     ":2: slack.rate_per_channel: must not be negative (0 = "
-	     "unlimited)"},
+	        ":2: slack.rate_per_channel: must not be negative (0 = "
+	        "unlimited)"},
 	    {"slack:\n  rate_update: nan\n",
-	     ":2: slack.rate_update: bad number \"nan\" (per second, e.g. 1 "
-	     "or 0.8)"},
+	        ":2: slack.rate_update: bad number \"nan\" (per second, e.g. 1 "
+	        "or 0.8)"},
 	    {"slack:\n  rate_workspace: 0x10\n",
-	     ":2: slack.rate_workspace: bad number \"0x10\" (per second, "
-	     "e.g. 1 or 0.8)"},
+	        ":2: slack.rate_workspace: bad number \"0x10\" (per second, "
+	        "e.g. 1 or 0.8)"},
 	    {"slack:\n  rate_workspace: \"\"\n",
-	     ":2: slack.rate_workspace: bad number \"\" (per second, e.g. 1 "
-	     "or 0.8)"},
+	        ":2: slack.rate_workspace: bad number \"\" (per second, e.g. 1 "
+	        "or 0.8)"},
 	    {"limits:\n  max_body: 12XB\n",
-	     ":2: limits.max_body: bad size \"12XB\" (e.g. 512KiB, 32MiB)"},
+	        ":2: limits.max_body: bad size \"12XB\" (e.g. 512KiB, 32MiB)"},
 	    {"limits:\n  max_body: 0\n",
-	     ":2: limits.max_body: must be more than 0"},
+	        ":2: limits.max_body: must be more than 0"},
 	    {"limits:\n  max_alerts: 0\n",
-	     ":2: limits.max_alerts: \"0\" is not a whole number in "
-	     "1..2147483647"},
+	        ":2: limits.max_alerts: \"0\" is not a whole number in "
+	        "1..2147483647"},
 	    {"limits:\n  max_alerts: 1.5\n",
-	     ":2: limits.max_alerts: \"1.5\" is not a whole number in "
-	     "1..2147483647"},
+	        ":2: limits.max_alerts: \"1.5\" is not a whole number in "
+	        "1..2147483647"},
 	    {"digest:\n  skip_empty: yes\n",
-	     ":2: digest.skip_empty: expected true or false, got \"yes\""},
+	        ":2: digest.skip_empty: expected true or false, got \"yes\""},
 	    /* Enums. */
 	    {"log:\n  level: verbose\n",
-	     ":2: log.level: unknown level \"verbose\" "
-	     "(debug|info|warn|error)"},
+	        ":2: log.level: unknown level \"verbose\" "
+	        "(debug|info|warn|error)"},
 	    {"log:\n  format: xml\n",
-	     ":2: log.format: unknown format \"xml\" (logfmt|json)"},
+	        ":2: log.format: unknown format \"xml\" (logfmt|json)"},
 	    /* listen. */
 	    {"listen: 127.0.0.1\n",
-	     ":1: listen: expected host:port, got \"127.0.0.1\""},
+	        ":1: listen: expected host:port, got \"127.0.0.1\""},
 	    {"listen: 127.0.0.1:0\n",
-	     ":1: listen: port in \"127.0.0.1:0\" is not a number in "
-	     "1..65535"},
+	        ":1: listen: port in \"127.0.0.1:0\" is not a number in "
+	        "1..65535"},
 	    {"listen: 127.0.0.1:65536\n",
-	     ":1: listen: port in \"127.0.0.1:65536\" is not a number in "
-	     "1..65535"},
+	        ":1: listen: port in \"127.0.0.1:65536\" is not a number in "
+	        "1..65535"},
 	    {"listen: \"127.0.0.1:\"\n",
-	     ":1: listen: port in \"127.0.0.1:\" is not a number in "
-	     "1..65535"},
+	        ":1: listen: port in \"127.0.0.1:\" is not a number in "
+	        "1..65535"},
 	    {"listen: ::1:9095\n",
-	     ":1: listen: an IPv6 address needs brackets, e.g. [::1]:9095"},
+	        ":1: listen: an IPv6 address needs brackets, e.g. [::1]:9095"},
 	    {"listen: \"[::1]\"\n",
-	     ":1: listen: expected [IPv6]:port, got \"[::1]\""},
+	        ":1: listen: expected [IPv6]:port, got \"[::1]\""},
 	    {"listen: \"[zz]:1\"\n",
-	     ":1: listen: bad IPv6 address in \"[zz]:1\""},
+	        ":1: listen: bad IPv6 address in \"[zz]:1\""},
 	    {"listen: \":9095\"\n",
-	     ":1: listen: missing host in \":9095\" (0.0.0.0:PORT listens "
-	     "on every address)"},
+	        ":1: listen: missing host in \":9095\" (0.0.0.0:PORT listens "
+	        "on every address)"},
 	    {"listen: \"a b:1\"\n", ":1: listen: bad host in \"a b:1\""},
 	    {"listen: \"\"\n", ":1: listen: must not be empty"},
 	    /* URLs. */
 	    {"slack:\n  api_url: ftp://x\n",
-	     ":2: slack.api_url: must be an http:// or https:// URL"},
+	        ":2: slack.api_url: must be an http:// or https:// URL"},
 	    {"slack:\n  api_url: \"\"\n",
-	     ":2: slack.api_url: must not be empty"},
+	        ":2: slack.api_url: must not be empty"},
 	    {"public_url: http://\n", ":1: public_url: URL has no host"},
 	    {"public_url: \"http:// x\"\n",
-	     ":1: public_url: URL must not contain spaces or control "
-	     "characters"},
+	        ":1: public_url: URL must not contain spaces or control "
+	        "characters"},
 	    {"catalog:\n  url: katalog/api\n",
-	     ":2: catalog.url: must be an http:// or https:// URL"},
+	        ":2: catalog.url: must be an http:// or https:// URL"},
 	    {"slack:\n  webhook_url: hooks.slack.com/x\n",
-	     ":2: slack.webhook_url: must be an http:// or https:// URL"},
+	        ":2: slack.webhook_url: must be an http:// or https:// URL"},
 	    /* Required strings. */
 	    {"database: \"\"\n", ":1: database: must not be empty"},
 	    {"slack:\n  default_channel: ''\n",
-	     ":2: slack.default_channel: must not be empty"},
+	        ":2: slack.default_channel: must not be empty"},
 	    /* Environment. */
 	    {"templates: ${AD_TEST_UNSET}\n",
-	     ":1: templates: environment variable AD_TEST_UNSET is not set "
-	     "(write ${AD_TEST_UNSET:-default} for a default)"},
+	        ":1: templates: environment variable AD_TEST_UNSET is not set "
+	        "(write ${AD_TEST_UNSET:-default} for a default)"},
 	    {"grouping:\n  value_ref:\n    - ${AD_TEST_UNSET}\n",
-	     ":3: grouping.value_ref: environment variable AD_TEST_UNSET "
-	     "is not set (write ${AD_TEST_UNSET:-default} for a default)"},
+	        ":3: grouping.value_ref: environment variable AD_TEST_UNSET "
+	        "is not set (write ${AD_TEST_UNSET:-default} for a default)"},
 	    {"templates: ${1X}\n",
-	     ":1: templates: expected ${NAME} or ${NAME:-default}"},
+	        ":1: templates: expected ${NAME} or ${NAME:-default}"},
 	    {"templates: ${X\n",
-	     ":1: templates: unterminated ${ (write $$ for a literal $)"},
+	        ":1: templates: unterminated ${ (write $$ for a literal $)"},
 	    {"templates: ${X:y}\n",
-	     ":1: templates: expected ${NAME} or ${NAME:-default}"},
+	        ":1: templates: expected ${NAME} or ${NAME:-default}"},
 	    /* YAML syntax, with libyaml's own line. */
 	    {"slack:\n  timeout: [1s\n",
-	     ":3: syntax error: did not find expected ',' or ']' (while "
-	     "parsing a flow sequence at line 2)"},
+	        ":3: syntax error: did not find expected ',' or ']' (while "
+	        "parsing a flow sequence at line 2)"},
 	    {"a: b\n  c: d\n",
-	     ":2: syntax error: mapping values are not allowed in this "
-	     "context"},
+	        ":2: syntax error: mapping values are not allowed in this "
+	        "context"},
 	    {"a: *x\n", ":1: syntax error: found undefined alias"},
 	    {"a:\n  - [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]\n",
-	     ":2: nested more than 16 levels deep"},
+	        ":2: nested more than 16 levels deep"},
 	    {"a: 1\nb: \xff\n",
-	     ":2: syntax error: invalid leading UTF-8 octet"},
+	        ":2: syntax error: invalid leading UTF-8 octet"},
 	    {"a:\tb: c\n\t\n",
-	     ":1: syntax error: mapping values are not allowed in this "
-	     "context"},
+	        ":1: syntax error: mapping values are not allowed in this "
+	        "context"},
 	};
 	char err[512], want[512];
 
@@ -625,9 +630,9 @@ test_spec_example(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path),
-		 "%s/tests/fuzz/corpus/config/"
-		 "spec-example.yaml",
-		 src != NULL ? src : ".");
+	    "%s/tests/fuzz/corpus/config/"
+	    "spec-example.yaml",
+	    src != NULL ? src : ".");
 	if (access(path, R_OK) != 0)
 		skip();
 	c = config_load(path, err, sizeof(err));
@@ -680,9 +685,9 @@ test_anchors(void **state)
 
 	(void)state;
 	c = load("grouping:\n  hidden_labels: &l [a, b]\n  value_ref: *l\n"
-		 "  default_namespace: &ns x\n"
-		 "links:\n  logs: *ns\n",
-		 err, sizeof(err));
+	         "  default_namespace: &ns x\n"
+	         "links:\n  logs: *ns\n",
+	    err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_list(&c->grouping.value_ref, want, 2);
@@ -754,23 +759,23 @@ test_exposure(void **state)
 	    {"localhost:9095", "", "", "", NULL},
 	    {"\"[::1]:9095\"", "", "", "", NULL},
 	    {"0.0.0.0:9095", "", "", "",
-	     "listen 0.0.0.0:9095 is not loopback: set auth.webhook_token "
-	     "(or auth.webhook_hmac_secret) and auth.admin_token"},
+	        "listen 0.0.0.0:9095 is not loopback: set auth.webhook_token "
+	        "(or auth.webhook_hmac_secret) and auth.admin_token"},
 	    {"0.0.0.0:9095", "w", "", "",
-	     "listen 0.0.0.0:9095 is not loopback: set auth.admin_token"},
+	        "listen 0.0.0.0:9095 is not loopback: set auth.admin_token"},
 	    {"0.0.0.0:9095", "", "", "a",
-	     "listen 0.0.0.0:9095 is not loopback: set auth.webhook_token "
-	     "(or auth.webhook_hmac_secret)"},
+	        "listen 0.0.0.0:9095 is not loopback: set auth.webhook_token "
+	        "(or auth.webhook_hmac_secret)"},
 	    {"0.0.0.0:9095", "w", "", "a", NULL},
 	    {"0.0.0.0:9095", "", "h", "a", NULL},
 	    {"\"[::]:9095\"", "", "h", "",
-	     "listen [::]:9095 is not loopback: set auth.admin_token"},
+	        "listen [::]:9095 is not loopback: set auth.admin_token"},
 	    {"10.0.0.1:80", "", "", "a",
-	     "listen 10.0.0.1:80 is not loopback: set auth.webhook_token "
-	     "(or auth.webhook_hmac_secret)"},
+	        "listen 10.0.0.1:80 is not loopback: set auth.webhook_token "
+	        "(or auth.webhook_hmac_secret)"},
 	    {"relay.example:80", "w", "", "",
-	     "listen relay.example:80 is not loopback: set "
-	     "auth.admin_token"},
+	        "listen relay.example:80 is not loopback: set "
+	        "auth.admin_token"},
 	};
 	char yaml[512], err[512];
 
@@ -779,8 +784,7 @@ test_exposure(void **state)
 		struct config *c;
 		int rc;
 
-		snprintf(
-		    yaml, sizeof(yaml),
+		snprintf(yaml, sizeof(yaml),
 		    "listen: %s\nauth:\n  webhook_token: \"%s\"\n"
 		    "  webhook_hmac_secret: \"%s\"\n  admin_token: \"%s\"\n",
 		    t[i].listen, t[i].hook, t[i].hmac, t[i].admin);
@@ -797,7 +801,7 @@ test_exposure(void **state)
 			assert_int_equal(rc, -1);
 			if (strcmp(err, t[i].err) != 0)
 				fail_msg("case %zu\n got: %s\nwant: %s", i, err,
-					 t[i].err);
+				    t[i].err);
 		}
 	}
 }
@@ -868,7 +872,7 @@ files_teardown(void **state)
 /* Writes dir/name and returns its path in out. */
 static void
 write_file(const struct files *f, const char *name, const char *data,
-	   size_t len, char *out, size_t outlen)
+    size_t len, char *out, size_t outlen)
 {
 	FILE *fp;
 	int n = snprintf(out, outlen, "%s/%s", f->dir, name);
@@ -909,8 +913,8 @@ test_file_paths(void **state)
 
 	/* File errors name the file; errors inside it its line too. */
 	assert_null(config_load("/nonexistent/x.yaml", err, sizeof(err)));
-	assert_string_equal(err,
-			    "/nonexistent/x.yaml: No such file or directory");
+	assert_string_equal(
+	    err, "/nonexistent/x.yaml: No such file or directory");
 	write_file(f, "bad.yaml", "a: 1\n", 5, path, sizeof(path));
 	assert_null(config_load(path, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s:1: a: unknown key", path);
@@ -940,7 +944,7 @@ test_file_too_large(void **state)
 	free(data);
 	assert_null(config_load(path, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s: larger than %u bytes", path,
-		 LIMIT_CONFIG_FILE);
+	    LIMIT_CONFIG_FILE);
 	assert_string_equal(err, want);
 }
 
@@ -963,8 +967,8 @@ test_default_file_lookup(void **state)
 	config_free(c);
 
 	/* ./alert-delivery.yaml when it exists. */
-	write_file(f, "alert-delivery.yaml", yaml, strlen(yaml), path,
-		   sizeof(path));
+	write_file(
+	    f, "alert-delivery.yaml", yaml, strlen(yaml), path, sizeof(path));
 	c = config_load(NULL, err, sizeof(err));
 	assert_non_null(c);
 	assert_string_equal(c->path, "./alert-delivery.yaml");
@@ -983,8 +987,8 @@ test_default_file_lookup(void **state)
 	config_free(c);
 	setenv("ALERT_DELIVERY_CONFIG", "/nonexistent/env.yaml", 1);
 	assert_null(config_load(NULL, err, sizeof(err)));
-	assert_string_equal(err,
-			    "/nonexistent/env.yaml: No such file or directory");
+	assert_string_equal(
+	    err, "/nonexistent/env.yaml: No such file or directory");
 	unsetenv("ALERT_DELIVERY_CONFIG");
 }
 
@@ -1008,12 +1012,12 @@ main(void)
 	    cmocka_unit_test(test_error_is_one_line),
 	    cmocka_unit_test(test_exposure),
 	    cmocka_unit_test(test_preview),
-	    cmocka_unit_test_setup_teardown(test_file_paths, files_setup,
-					    files_teardown),
-	    cmocka_unit_test_setup_teardown(test_file_too_large, files_setup,
-					    files_teardown),
-	    cmocka_unit_test_setup_teardown(test_default_file_lookup,
-					    files_setup, files_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_file_paths, files_setup, files_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_file_too_large, files_setup, files_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_default_file_lookup, files_setup, files_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

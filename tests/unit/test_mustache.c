@@ -39,7 +39,7 @@ partial_from_object(void *arg, const char *name, size_t *len)
  */
 static char *
 render(const char *tmpl, const char *data, const char *partials,
-       mustache_escape_fn esc, size_t max_output)
+    mustache_escape_fn esc, size_t max_output)
 {
 	struct mustache_opts opts = {0};
 	struct mustache *t = NULL;
@@ -58,7 +58,7 @@ render(const char *tmpl, const char *data, const char *partials,
 	opts.escape = esc;
 	opts.max_output = max_output;
 	if ((t = mustache_compile(tmpl, strlen(tmpl), err, sizeof(err))) ==
-		NULL ||
+	        NULL ||
 	    mustache_render(t, ctx, &opts, &out, err, sizeof(err)) == -1) {
 		buf_reset(&out);
 		buf_printf(&out, "ERR: %s", err);
@@ -70,8 +70,8 @@ render(const char *tmpl, const char *data, const char *partials,
 }
 
 static void
-assert_render(const char *tmpl, const char *data, const char *partials,
-	      const char *want)
+assert_render(
+    const char *tmpl, const char *data, const char *partials, const char *want)
 {
 	char *got = render(tmpl, data, partials, NULL, 0);
 
@@ -93,8 +93,8 @@ run_spec(const char *module)
 		print_message("RELAY_SHARED unset: skipping %s\n", module);
 		skip();
 	}
-	len = snprintf(path, sizeof(path), "%s/spec/mustache/%s.json", dir,
-		       module);
+	len = snprintf(
+	    path, sizeof(path), "%s/spec/mustache/%s.json", dir, module);
 	assert_true(len > 0 && (size_t)len < sizeof(path));
 	if ((doc = json_load_file(path, 0, NULL)) == NULL) {
 		print_message("%s missing: skipping\n", path);
@@ -120,13 +120,12 @@ run_spec(const char *module)
 		t = mustache_compile(tmpl, strlen(tmpl), err, sizeof(err));
 		if (t != NULL &&
 		    mustache_render(t, json_object_get(tc, "data"), &opts, &out,
-				    err, sizeof(err)) == 0 &&
+		        err, sizeof(err)) == 0 &&
 		    strcmp(buf_str(&out), want) == 0)
 			pass++;
 		else
-			print_message(
-			    "FAIL %s: \"%s\"\n  template %s\n  "
-			    "expected %s\n  got      %s\n  err %s\n",
+			print_message("FAIL %s: \"%s\"\n  template %s\n  "
+			              "expected %s\n  got      %s\n  err %s\n",
 			    module,
 			    json_string_value(json_object_get(tc, "name")),
 			    tmpl, want, buf_str(&out), err);
@@ -181,8 +180,8 @@ test_spec_delimiters(void **state)
 }
 
 static void
-assert_escaped(mustache_escape_fn fn, const char *in, size_t n,
-	       const char *want)
+assert_escaped(
+    mustache_escape_fn fn, const char *in, size_t n, const char *want)
 {
 	struct buf b = BUF_INIT;
 
@@ -194,29 +193,29 @@ assert_escaped(mustache_escape_fn fn, const char *in, size_t n,
 static void
 test_escape_json_mrkdwn(void **state)
 {
-	static const char ctl[] = {'a',	 '\0', '\x01', '\x1f',
-				   '\n', '\r', '\t',   'b'};
+	static const char ctl[] = {
+	    'a', '\0', '\x01', '\x1f', '\n', '\r', '\t', 'b'};
 
 	(void)state;
-	assert_escaped(mustache_escape_json_mrkdwn, "<!channel>", 10,
-		       "&lt;!channel&gt;");
+	assert_escaped(
+	    mustache_escape_json_mrkdwn, "<!channel>", 10, "&lt;!channel&gt;");
 	assert_escaped(mustache_escape_json_mrkdwn, "a & b", 5, "a &amp; b");
 	assert_escaped(mustache_escape_json_mrkdwn, "say \"hi\" \\o/", 12,
-		       "say \\\"hi\\\" \\\\o/");
+	    "say \\\"hi\\\" \\\\o/");
 	assert_escaped(mustache_escape_json_mrkdwn, ctl, sizeof(ctl),
-		       "a\\u0000\\u0001\\u001f\\n\\r\\tb");
+	    "a\\u0000\\u0001\\u001f\\n\\r\\tb");
 	/* UTF-8 passes through untouched, "é ✓ 🔥". */
 	assert_escaped(mustache_escape_json_mrkdwn,
-		       "\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\xa5", 11,
-		       "\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\xa5");
+	    "\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\xa5", 11,
+	    "\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\xa5");
 	assert_escaped(mustache_escape_json_mrkdwn, "<@U123|x&y>\"", 12,
-		       "&lt;@U123|x&amp;y&gt;\\\"");
+	    "&lt;@U123|x&amp;y&gt;\\\"");
 	assert_escaped(mustache_escape_json_mrkdwn, "", 0, "");
 	/* JSON only: mrkdwn characters stay. */
-	assert_escaped(mustache_escape_json, "<a> & \"b\"\n", 10,
-		       "<a> & \\\"b\\\"\\n");
+	assert_escaped(
+	    mustache_escape_json, "<a> & \"b\"\n", 10, "<a> & \\\"b\\\"\\n");
 	assert_escaped(mustache_escape_html, "<a href=\"x\">&</a>", 17,
-		       "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+	    "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
 }
 
 static void
@@ -226,11 +225,12 @@ test_block_kit_template(void **state)
 
 	(void)state;
 	got = render("{\"text\": \"{{title}} {{{mention}}}\"}",
-		     "{\"title\": \"<!here> \\\"disk\\\" > 90%\","
-		     " \"mention\": \"<@U1>\"}",
-		     NULL, mustache_escape_json_mrkdwn, 0);
-	assert_string_equal(got, "{\"text\": \"&lt;!here&gt; \\\"disk\\\" "
-				 "&gt; 90% <@U1>\"}");
+	    "{\"title\": \"<!here> \\\"disk\\\" > 90%\","
+	    " \"mention\": \"<@U1>\"}",
+	    NULL, mustache_escape_json_mrkdwn, 0);
+	assert_string_equal(got,
+	    "{\"text\": \"&lt;!here&gt; \\\"disk\\\" "
+	    "&gt; 90% <@U1>\"}");
 	free(got);
 }
 
@@ -251,7 +251,7 @@ test_parse_errors(void **state)
 	(void)state;
 	assert_error("a\n{{#x}}\nb\n", "line 2: unclosed section \"x\"");
 	assert_error("{{#x}}\n{{#y}}\n\n{{/x}}",
-		     "line 4: unexpected close \"x\" (open: \"y\")");
+	    "line 4: unexpected close \"x\" (open: \"y\")");
 	assert_error("ok\n{{/y}}", "line 2: unexpected close \"y\"");
 	assert_error("a\n\nb {{x", "line 3: unclosed tag");
 	assert_error("{{{x}}", "line 1: unclosed tag");
@@ -265,7 +265,7 @@ test_parse_errors(void **state)
 	assert_error("{{a..b}}", "line 1: bad tag name \"a..b\"");
 	assert_error("{{#.a}}{{/.a}}", "line 1: bad tag name \".a\"");
 	assert_error("{{<parent}}{{/parent}}",
-		     "line 1: unsupported tag \"<\" (inheritance)");
+	    "line 1: unsupported tag \"<\" (inheritance)");
 	/* A multi-line comment counts its lines. */
 	assert_error("{{!\n\n}}\n{{/z}}", "line 4: unexpected close \"z\"");
 }
@@ -274,15 +274,15 @@ static void
 test_truthiness(void **state)
 {
 	(void)state;
-	assert_render("{{#s}}S{{/s}}{{^s}}no-s{{/s}}", "{\"s\": \"\"}", NULL,
-		      "no-s");
+	assert_render(
+	    "{{#s}}S{{/s}}{{^s}}no-s{{/s}}", "{\"s\": \"\"}", NULL, "no-s");
 	assert_render("{{#n}}+{{n}} more{{/n}}", "{\"n\": 0}", NULL, "");
 	assert_render("{{#n}}+{{n}} more{{/n}}", "{\"n\": 3}", NULL, "+3 more");
 	assert_render("{{#o}}x{{/o}}", "{\"o\": {}}", NULL, "x");
-	assert_render("{{#r}}x{{/r}}{{^r}}zero{{/r}}", "{\"r\": 0.0}", NULL,
-		      "zero");
+	assert_render(
+	    "{{#r}}x{{/r}}{{^r}}zero{{/r}}", "{\"r\": 0.0}", NULL, "zero");
 	assert_render("{{#l}}[{{.}}]{{/l}}", "{\"l\": [false, null, 0]}", NULL,
-		      "[false][][0]");
+	    "[false][][0]");
 }
 
 static void
@@ -290,16 +290,14 @@ test_values(void **state)
 {
 	(void)state;
 	assert_render("{{a}} {{b}} {{c}} {{d}} {{e}} {{f}} {{g}}",
-		      "{\"a\": 1e15, \"b\": 0.1, \"c\": -2.5, \"d\": 1.0e-7, "
-		      "\"e\": 1e300, \"f\": -0.0, \"g\": 3.0}",
-		      NULL, "1000000000000000 0.1 -2.5 1e-07 1e+300 0 3");
-	assert_render(
-	    "{{a}} {{b}} {{c}} {{d}}",
+	    "{\"a\": 1e15, \"b\": 0.1, \"c\": -2.5, \"d\": 1.0e-7, "
+	    "\"e\": 1e300, \"f\": -0.0, \"g\": 3.0}",
+	    NULL, "1000000000000000 0.1 -2.5 1e-07 1e+300 0 3");
+	assert_render("{{a}} {{b}} {{c}} {{d}}",
 	    "{\"a\": -9223372036854775808, \"b\": 9223372036854775807, "
 	    "\"c\": 0, \"d\": -7}",
 	    NULL, "-9223372036854775808 9223372036854775807 0 -7");
-	assert_render(
-	    "[{{o}}][{{l}}][{{t}}][{{f}}]",
+	assert_render("[{{o}}][{{l}}][{{t}}][{{f}}]",
 	    "{\"o\": {\"x\": 1}, \"l\": [1], \"t\": true, \"f\": false}", NULL,
 	    "[][][true][false]");
 	/* A non-object root and an object with a NUL-free dotted miss. */
@@ -321,18 +319,18 @@ test_render_many(void **state)
 	a = json_pack("{s:[{s:i},{s:i}]}", "l", "n", 1, "n", 2);
 	b = json_pack("{s:[{s:s}]}", "l", "n", "x");
 	buf_adds(&out, "pre:");
-	assert_int_equal(mustache_render(t, a, NULL, &out, err, sizeof(err)),
-			 0);
-	assert_int_equal(mustache_render(t, b, NULL, &out, err, sizeof(err)),
-			 0);
-	assert_int_equal(mustache_render(t, a, NULL, &out, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    mustache_render(t, a, NULL, &out, err, sizeof(err)), 0);
+	assert_int_equal(
+	    mustache_render(t, b, NULL, &out, err, sizeof(err)), 0);
+	assert_int_equal(
+	    mustache_render(t, a, NULL, &out, err, sizeof(err)), 0);
 	assert_string_equal(buf_str(&out), "pre:1,2,x,1,2,");
 	/* Still alive after its data is gone: the engine only borrowed. */
 	json_decref(a);
 	json_decref(b);
-	assert_int_equal(mustache_render(t, NULL, NULL, &out, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    mustache_render(t, NULL, NULL, &out, err, sizeof(err)), 0);
 	mustache_free(t);
 	buf_free(&out);
 }
@@ -342,17 +340,16 @@ test_partial_loop(void **state)
 {
 	(void)state;
 	assert_render("{{>a}}", "{}", "{\"a\": \"A{{>b}}\", \"b\": \"{{>a}}\"}",
-		      "ERR: partial loop: a > b > a");
+	    "ERR: partial loop: a > b > a");
 	assert_render("x{{>self}}", "{}", "{\"self\": \"{{>self}}\"}",
-		      "ERR: partial loop: self > self");
+	    "ERR: partial loop: self > self");
 	/* Recursion bounded by the data is fine. */
 	assert_render("{{>n}}",
-		      "{\"c\": 1, \"k\": [{\"c\": 2, \"k\": "
-		      "[{\"c\": 3, \"k\": []}]}]}",
-		      "{\"n\": \"{{c}}({{#k}}{{>n}}{{/k}})\"}", "1(2(3()))");
+	    "{\"c\": 1, \"k\": [{\"c\": 2, \"k\": "
+	    "[{\"c\": 3, \"k\": []}]}]}",
+	    "{\"n\": \"{{c}}({{#k}}{{>n}}{{/k}})\"}", "1(2(3()))");
 	/* A partial that fails to compile names itself. */
-	assert_render(
-	    "a\n{{>p}}", "{}", "{\"p\": \"\\n{{#x}}\"}",
+	assert_render("a\n{{>p}}", "{}", "{\"p\": \"\\n{{#x}}\"}",
 	    "ERR: line 2: partial \"p\": line 2: unclosed section \"x\"");
 	/* Without a callback, partials are empty. */
 	assert_render("[{{>p}}]", "{}", NULL, "[]");
@@ -370,8 +367,7 @@ test_partial_depth(void **state)
 	off += (size_t)snprintf(parts, sizeof(parts), "{");
 	for (int i = 1; i <= 33; i++) {
 		n = snprintf(parts + off, sizeof(parts) - off,
-			     "%s\"p%d\": \"{{>p%d}}\"", i > 1 ? "," : "", i,
-			     i + 1);
+		    "%s\"p%d\": \"{{>p%d}}\"", i > 1 ? "," : "", i, i + 1);
 		assert_true(n > 0 && (size_t)n < sizeof(parts) - off);
 		off += (size_t)n;
 	}
@@ -379,8 +375,9 @@ test_partial_depth(void **state)
 	assert_true(n > 0);
 	{
 		char *got = render("{{>p1}}", "{}", parts, NULL, 0);
-		assert_non_null(strstr(got, "ERR: partials nested deeper "
-					    "than 32: p1 > p2 > "));
+		assert_non_null(strstr(got,
+		    "ERR: partials nested deeper "
+		    "than 32: p1 > p2 > "));
 		free(got);
 	}
 	/* 32 levels are allowed: p2..p33 ends at the missing p34. */
@@ -395,18 +392,18 @@ test_indented_partials(void **state)
 	(void)state;
 	/* Nested standalone partials add up their indentation. */
 	assert_render("<\n  {{>outer}}\n>\n", "{\"l\": [1, 2]}",
-		      "{\"outer\": \"o1\\n  {{>inner}}\\no2\\n\","
-		      " \"inner\": \"{{#l}}\\ni{{.}}\\n{{/l}}\\n\"}",
-		      "<\n  o1\n    i1\n    i2\n  o2\n>\n");
+	    "{\"outer\": \"o1\\n  {{>inner}}\\no2\\n\","
+	    " \"inner\": \"{{#l}}\\ni{{.}}\\n{{/l}}\\n\"}",
+	    "<\n  o1\n    i1\n    i2\n  o2\n>\n");
 	/* A non-standalone partial is not indented. */
 	assert_render("  {{>p}} x\n", "{}", "{\"p\": \"a\\nb\"}", "  a\nb x\n");
 	/* A line started by a tag is indented even if the tag is empty. */
 	assert_render(" {{>p}}\n", "{}",
-		      "{\"p\": \"a\\n{{missing}}b\\n{{#f}}x\\n{{/f}}c\\n\"}",
-		      " a\n b\n c\n");
+	    "{\"p\": \"a\\n{{missing}}b\\n{{#f}}x\\n{{/f}}c\\n\"}",
+	    " a\n b\n c\n");
 	/* Even when the line holds only a comment, up to the end (fuzz). */
-	assert_render(" {{>p}}", "{}", "{\"p\": \"a\\n{{!x}}{{=| |=}}\"}",
-		      " a\n ");
+	assert_render(
+	    " {{>p}}", "{}", "{\"p\": \"a\\n{{!x}}{{=| |=}}\"}", " a\n ");
 }
 
 static void
@@ -465,7 +462,7 @@ test_max_output(void **state)
 	snprintf(data + off, sizeof(data) - off, "]}");
 	/* 100^3 * 8 bytes: 8 MB from a 60-byte template. */
 	got = render("{{#l}}{{#l}}{{#l}}xxxxxxxx{{/l}}{{/l}}{{/l}}", data, NULL,
-		     NULL, 1024 * 1024);
+	    NULL, 1024 * 1024);
 	assert_string_equal(got, "ERR: line 1: output exceeds 1048576 bytes");
 	free(got);
 	/* Exactly at the limit is fine. */
@@ -477,7 +474,7 @@ test_max_output(void **state)
 	free(got);
 	/* Nothing written, but 100^4 visits: stopped, not hung. */
 	got = render("{{#l}}{{#l}}{{#l}}{{#l}}{{/l}}{{/l}}{{/l}}{{/l}}", data,
-		     NULL, NULL, 0);
+	    NULL, NULL, 0);
 	assert_string_equal(got, "ERR: line 1: template too expensive");
 	free(got);
 }
@@ -497,8 +494,8 @@ test_error_restores_output(void **state)
 	ctx = json_pack("{s:[i,i,i]}", "l", 1, 2, 3);
 	opts.max_output = 3;
 	buf_adds(&out, "keep");
-	assert_int_equal(mustache_render(t, ctx, &opts, &out, err, sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    mustache_render(t, ctx, &opts, &out, err, sizeof(err)), -1);
 	assert_string_equal(buf_str(&out), "keep");
 	assert_int_equal(out.len, 4);
 	json_decref(ctx);

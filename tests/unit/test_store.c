@@ -80,8 +80,8 @@ test_newer_schema_refused(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(
 	    sqlite3_exec(db,
-			 "INSERT INTO schema_migrations VALUES (9999, 'x', 0)",
-			 NULL, NULL, NULL),
+	        "INSERT INTO schema_migrations VALUES (9999, 'x', 0)", NULL,
+	        NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
 	s2 = store_open(f->path, STORE_RW, err, sizeof(err));
@@ -189,13 +189,12 @@ test_alerts_and_episodes(void **state)
 	a.dashboard_url = a.panel_url = a.image_url = "";
 	a.starts_at = 5000;
 
-	assert_int_equal(store_alert_prev(f->s, "x/00000000000000aa", &prev),
-			 0);
+	assert_int_equal(
+	    store_alert_prev(f->s, "x/00000000000000aa", &prev), 0);
 	assert_false(prev.found);
 	assert_int_equal(store_alert_put(f->s, "x/00000000000000aa",
-					 ALERT_SRC_GRAFANA, "g", &a, 6000, 6000,
-					 1, 0, 0),
-			 0);
+	                     ALERT_SRC_GRAFANA, "g", &a, 6000, 6000, 1, 0, 0),
+	    0);
 	assert_int_equal(
 	    store_episode_start(f->s, "x/00000000000000aa", 5000, 6000), 0);
 	assert_int_equal(
@@ -203,10 +202,10 @@ test_alerts_and_episodes(void **state)
 	assert_int_equal(
 	    store_episode_start(f->s, "x/00000000000000aa", 9000, 9500), 0);
 	assert_int_equal(store_episode_count(f->s, "x/00000000000000aa", 0), 2);
-	assert_int_equal(store_episode_count(f->s, "x/00000000000000aa", 9000),
-			 1);
-	assert_int_equal(store_alert_prev(f->s, "x/00000000000000aa", &prev),
-			 0);
+	assert_int_equal(
+	    store_episode_count(f->s, "x/00000000000000aa", 9000), 1);
+	assert_int_equal(
+	    store_alert_prev(f->s, "x/00000000000000aa", &prev), 0);
 	assert_true(prev.found);
 	assert_true(prev.firing);
 	assert_int_equal(prev.starts_at, 5000);
@@ -243,12 +242,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup,
-					    teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_newer_schema_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_alerts_and_episodes, setup,
-					    teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_alerts_and_episodes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,15 +18,24 @@ test_duration(void **state)
 		int ok;
 		int64_t ms;
 	} cases[] = {
-	    {"0", 1, 0},	   {"500ms", 1, 500},
-	    {"30s", 1, 30000},	   {"5m", 1, 300000},
-	    {"4h", 1, 14400000},   {"1d", 1, 86400000},
-	    {"1h30m", 1, 5400000}, {"1w", 1, 604800000},
-	    {"1m500ms", 1, 60500}, {"", 0, 0},
-	    {"5", 0, 0},	   {"5x", 0, 0},
-	    {"h", 0, 0},	   {"1m1h", 0, 0},
-	    {"1h1h", 0, 0},	   {"-5s", 0, 0},
-	    {"1.5h", 0, 0},	   {"99999999999999999999h", 0, 0},
+	    {"0", 1, 0},
+	    {"500ms", 1, 500},
+	    {"30s", 1, 30000},
+	    {"5m", 1, 300000},
+	    {"4h", 1, 14400000},
+	    {"1d", 1, 86400000},
+	    {"1h30m", 1, 5400000},
+	    {"1w", 1, 604800000},
+	    {"1m500ms", 1, 60500},
+	    {"", 0, 0},
+	    {"5", 0, 0},
+	    {"5x", 0, 0},
+	    {"h", 0, 0},
+	    {"1m1h", 0, 0},
+	    {"1h1h", 0, 0},
+	    {"-5s", 0, 0},
+	    {"1.5h", 0, 0},
+	    {"99999999999999999999h", 0, 0},
 	    {"5s ", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -114,7 +123,7 @@ test_time(void **state)
 				fail_msg("time %s refused", cases[i].in);
 			if (ms != cases[i].ms)
 				fail_msg("time %s: %lld != %lld", cases[i].in,
-					 (long long)ms, (long long)cases[i].ms);
+				    (long long)ms, (long long)cases[i].ms);
 		} else if (rc == 0) {
 			fail_msg("time %s accepted", cases[i].in);
 		}
@@ -160,7 +169,7 @@ test_utf8(void **state)
 {
 	const char *emoji = "ab\xf0\x9f\x94\xb4"; /* "ab" + U+1F534 */
 	assert_true(util_utf8_valid(emoji, strlen(emoji)));
-	assert_false(util_utf8_valid("\xc0\xaf", 2));	  /* overlong */
+	assert_false(util_utf8_valid("\xc0\xaf", 2));     /* overlong */
 	assert_false(util_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
 	assert_false(util_utf8_valid("\xf0\x9f\x94", 3)); /* cut */
 	/* Cutting inside the emoji steps back to its start. */
@@ -177,13 +186,12 @@ test_escapers(void **state)
 	const char *hostile = "<!channel> & <https://evil|click> \"q\"\n";
 
 	buf_mrkdwn_esc(&b, hostile, strlen(hostile));
-	assert_string_equal(
-	    buf_str(&b),
+	assert_string_equal(buf_str(&b),
 	    "&lt;!channel&gt; &amp; &lt;https://evil|click&gt; \"q\"\n");
 	buf_reset(&b);
 	buf_json_esc(&b, hostile, strlen(hostile));
-	assert_string_equal(buf_str(&b),
-			    "<!channel> & <https://evil|click> \\\"q\\\"\\n");
+	assert_string_equal(
+	    buf_str(&b), "<!channel> & <https://evil|click> \\\"q\\\"\\n");
 	buf_reset(&b);
 	buf_json_esc(&b, "\x01\\", 2);
 	assert_string_equal(buf_str(&b), "\\u0001\\\\");

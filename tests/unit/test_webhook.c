@@ -37,7 +37,7 @@ static char errbuf[512];
 /* Returns new: the batch, or fails the test printing the reason. */
 static struct alert_batch *
 parse_ok(enum alert_source src, const char *body, size_t len,
-	 const struct webhook_opts *o)
+    const struct webhook_opts *o)
 {
 	struct alert_batch *b;
 
@@ -59,8 +59,8 @@ assert_refused(const char *body, size_t len, const char *want)
 {
 	struct alert_batch *b;
 
-	b = webhook_parse(ALERT_SRC_GRAFANA, body, len, &opts, errbuf,
-			  sizeof(errbuf));
+	b = webhook_parse(
+	    ALERT_SRC_GRAFANA, body, len, &opts, errbuf, sizeof(errbuf));
 	if (b != NULL) {
 		alert_batch_free(b);
 		fail_msg("accepted, wanted \"%s\"", want);
@@ -81,8 +81,8 @@ refused_prefix(const char *body, size_t len, const char *prefix)
 {
 	struct alert_batch *b;
 
-	b = webhook_parse(ALERT_SRC_GRAFANA, body, len, &opts, errbuf,
-			  sizeof(errbuf));
+	b = webhook_parse(
+	    ALERT_SRC_GRAFANA, body, len, &opts, errbuf, sizeof(errbuf));
 	if (b != NULL) {
 		alert_batch_free(b);
 		fail_msg("accepted, wanted \"%s...\"", prefix);
@@ -130,8 +130,8 @@ assert_batch_equal(const struct alert_batch *x, const struct alert_batch *y)
 		assert_true((a->values == NULL) == (b->values == NULL));
 		for (size_t k = 0; k < a->nvalues; k++) {
 			assert_string_equal(a->values[k].ref, b->values[k].ref);
-			assert_memory_equal(&a->values[k].v, &b->values[k].v,
-					    sizeof(double));
+			assert_memory_equal(
+			    &a->values[k].v, &b->values[k].v, sizeof(double));
 		}
 		assert_string_equal(a->value_string, b->value_string);
 		assert_string_equal(a->generator_url, b->generator_url);
@@ -187,83 +187,59 @@ struct exp_file {
  * endsAt is the zero time) and no fingerprint (computed over its labels).
  */
 static const struct exp_file fixtures[] = {
-    {"grafana/g01_docs_two_firing_no_namespace.json",
-     ALERT_SRC_GRAFANA,
-     2,
-     0,
-     {{"default", "High memory usage", F, "grafana/1/c6eadffa33fcdf37"},
-      {"default", "High CPU usage", F, "grafana/1/bc97ff14869b13e3"}}},
-    {"grafana/g02_single_firing_values_valuestring.json",
-     ALERT_SRC_GRAFANA,
-     1,
-     0,
-     {{"default", "WebhookAlert", F, "grafana/1/15c59b0a380bd9f1"}}},
+    {"grafana/g01_docs_two_firing_no_namespace.json", ALERT_SRC_GRAFANA, 2, 0,
+        {{"default", "High memory usage", F, "grafana/1/c6eadffa33fcdf37"},
+            {"default", "High CPU usage", F, "grafana/1/bc97ff14869b13e3"}}},
+    {"grafana/g02_single_firing_values_valuestring.json", ALERT_SRC_GRAFANA, 1,
+        0, {{"default", "WebhookAlert", F, "grafana/1/15c59b0a380bd9f1"}}},
     {"grafana/g03_single_firing_default_payload_per_alert_orgid.json",
-     ALERT_SRC_GRAFANA,
-     1,
-     0,
-     {{"default", "alert1", F, "grafana/1/fac0861a85de433a"}}},
-    {"grafana/g04_resolved_truncated_alerts_8.json",
-     ALERT_SRC_GRAFANA,
-     1,
-     8,
-     {{"default", "Offset above 50us ", R, "grafana/1/97a09e1046098984"}}},
-    {"grafana/g05_resolved_8_alerts_values_null.json",
-     ALERT_SRC_GRAFANA,
-     8,
-     0,
-     {{"default", G05, R, "grafana/1/bb8d3817791f1853"},
-      {"default", G05, R, "grafana/1/f9f689ecf815b623"},
-      {"default", G05, R, "grafana/1/874d33e77630439d"},
-      {"default", G05, R, "grafana/1/ccd833bee9f57035"},
-      {"default", G05, R, "grafana/1/773c9f8b75a72ea7"},
-      {"default", G05, R, "grafana/1/1760ac489e090bc9"},
-      {"default", G05, R, "grafana/1/9e70c96ea4a02dea"},
-      {"default", G05, R, "grafana/1/8695f2497325865a"}}},
-    {"grafana/g06_constructed_firing_three_namespaces.json",
-     ALERT_SRC_GRAFANA,
-     3,
-     0,
-     {{"checkout", "KubePodNotReady", F, "grafana/1/a82e4c1d9b7f3065"},
-      {"kube-system", "KubePodNotReady", F, "grafana/1/c4d7e19a2f0b5d38"},
-      {"payments", "KubePodNotReady", F, "grafana/1/3f1c9a2b7d4e8a01"}}},
+        ALERT_SRC_GRAFANA, 1, 0,
+        {{"default", "alert1", F, "grafana/1/fac0861a85de433a"}}},
+    {"grafana/g04_resolved_truncated_alerts_8.json", ALERT_SRC_GRAFANA, 1, 8,
+        {{"default", "Offset above 50us ", R, "grafana/1/97a09e1046098984"}}},
+    {"grafana/g05_resolved_8_alerts_values_null.json", ALERT_SRC_GRAFANA, 8, 0,
+        {{"default", G05, R, "grafana/1/bb8d3817791f1853"},
+            {"default", G05, R, "grafana/1/f9f689ecf815b623"},
+            {"default", G05, R, "grafana/1/874d33e77630439d"},
+            {"default", G05, R, "grafana/1/ccd833bee9f57035"},
+            {"default", G05, R, "grafana/1/773c9f8b75a72ea7"},
+            {"default", G05, R, "grafana/1/1760ac489e090bc9"},
+            {"default", G05, R, "grafana/1/9e70c96ea4a02dea"},
+            {"default", G05, R, "grafana/1/8695f2497325865a"}}},
+    {"grafana/g06_constructed_firing_three_namespaces.json", ALERT_SRC_GRAFANA,
+        3, 0,
+        {{"checkout", "KubePodNotReady", F, "grafana/1/a82e4c1d9b7f3065"},
+            {"kube-system", "KubePodNotReady", F, "grafana/1/c4d7e19a2f0b5d38"},
+            {"payments", "KubePodNotReady", F, "grafana/1/3f1c9a2b7d4e8a01"}}},
     {"grafana/g07_constructed_mixed_firing_resolved_namespaces.json",
-     ALERT_SRC_GRAFANA,
-     3,
-     0,
-     {{"checkout", "HighErrorRate", F, "grafana/1/2cb03cca12d3dfd6"},
-      {"payments", "HighErrorRate", R, "grafana/1/c61bcdfc6fe17cf3"},
-      {"payments", "HighErrorRate", F, "grafana/1/9d4b4fc62fe1505d"}}},
-    {"grafana/g08_constructed_missing_namespace_nodata.json",
-     ALERT_SRC_GRAFANA,
-     2,
-     0,
-     {{"default", "Node disk pressure", F, "grafana/1/583e2e8d8fdc7002"},
-      {"data-platform", "PVCAlmostFull", F, "grafana/1/7ef3e103df663eb2"}}},
-    {"alertmanager/am01_resolved_single_namespace.json",
-     ALERT_SRC_ALERTMANAGER,
-     1,
-     0,
-     {{"eric-eo-cm-ci406", "Deployment", R, "alertmanager/fbab788ec4c1018b"}}},
+        ALERT_SRC_GRAFANA, 3, 0,
+        {{"checkout", "HighErrorRate", F, "grafana/1/2cb03cca12d3dfd6"},
+            {"payments", "HighErrorRate", R, "grafana/1/c61bcdfc6fe17cf3"},
+            {"payments", "HighErrorRate", F, "grafana/1/9d4b4fc62fe1505d"}}},
+    {"grafana/g08_constructed_missing_namespace_nodata.json", ALERT_SRC_GRAFANA,
+        2, 0,
+        {{"default", "Node disk pressure", F, "grafana/1/583e2e8d8fdc7002"},
+            {"data-platform", "PVCAlmostFull", F,
+                "grafana/1/7ef3e103df663eb2"}}},
+    {"alertmanager/am01_resolved_single_namespace.json", ALERT_SRC_ALERTMANAGER,
+        1, 0,
+        {{"eric-eo-cm-ci406", "Deployment", R,
+            "alertmanager/fbab788ec4c1018b"}}},
     {"alertmanager/am02_firing_single_trimmed_fields.json",
-     ALERT_SRC_ALERTMANAGER,
-     1,
-     0,
-     {{"default", "high_memory_load", F, "alertmanager/b29784719d6a11e6"}}},
+        ALERT_SRC_ALERTMANAGER, 1, 0,
+        {{"default", "high_memory_load", F, "alertmanager/b29784719d6a11e6"}}},
     {"alertmanager/am03_firing_two_alerts_no_namespace.json",
-     ALERT_SRC_ALERTMANAGER,
-     2,
-     0,
-     {{"default", "服务异常告警", F, "alertmanager/3407d122c7e8c961"},
-      {"default", "服务异常告警", F, "alertmanager/e069919362a06972"}}},
+        ALERT_SRC_ALERTMANAGER, 2, 0,
+        {{"default", "服务异常告警", F, "alertmanager/3407d122c7e8c961"},
+            {"default", "服务异常告警", F, "alertmanager/e069919362a06972"}}},
     {"alertmanager/am04_constructed_mixed_three_namespaces.json",
-     ALERT_SRC_ALERTMANAGER,
-     3,
-     0,
-     {{"checkout", "KubePodCrashLooping", F, "alertmanager/5a7d3e1c9f0b2846"},
-      {"kube-system", "KubePodCrashLooping", R,
-       "alertmanager/e9b1c3a5d7f02468"},
-      {"payments", "KubePodCrashLooping", F, "alertmanager/0c1f5e9a7b3d2468"}}},
+        ALERT_SRC_ALERTMANAGER, 3, 0,
+        {{"checkout", "KubePodCrashLooping", F,
+             "alertmanager/5a7d3e1c9f0b2846"},
+            {"kube-system", "KubePodCrashLooping", R,
+                "alertmanager/e9b1c3a5d7f02468"},
+            {"payments", "KubePodCrashLooping", F,
+                "alertmanager/0c1f5e9a7b3d2468"}}},
 };
 #define NFIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
 
@@ -330,7 +306,7 @@ test_fixtures(void **state)
 			/* Sorted, so kvlist_get works. */
 			for (size_t k = 1; k < a->labels.n; k++)
 				assert_true(strcmp(a->labels.v[k - 1].key,
-						   a->labels.v[k].key) < 0);
+				                a->labels.v[k].key) < 0);
 		}
 		alert_batch_free(b);
 	}
@@ -360,7 +336,7 @@ test_fixture_details(void **state)
 	b = fixture_parse(fixtures[0].path, ALERT_SRC_GRAFANA);
 	a = &b->alerts[0];
 	assert_int_equal(a->starts_at, 1634025063157LL); /* +02:00, .157076 */
-	assert_int_equal(a->ends_at, 0);		 /* Go zero time */
+	assert_int_equal(a->ends_at, 0);                 /* Go zero time */
 	assert_int_equal(a->nvalues, 2);
 	assert_string_equal(a->values[0].ref, "B");
 	assert_true(a->values[0].v == 44.23943737541908);
@@ -376,8 +352,8 @@ test_fixture_details(void **state)
 	assert_string_equal(a->value_string, "[ var='A' labels={} value=1 ]");
 	assert_int_equal(a->nvalues, 1);
 	assert_int_equal(a->annotations.n, 0);
-	assert_string_equal(kvlist_get(&a->labels, "grafana_folder"),
-			    "default");
+	assert_string_equal(
+	    kvlist_get(&a->labels, "grafana_folder"), "default");
 	alert_batch_free(b);
 
 	b = fixture_parse(fixtures[2].path, ALERT_SRC_GRAFANA);
@@ -394,10 +370,10 @@ test_fixture_details(void **state)
 	a = &b->alerts[0];
 	assert_int_equal(b->truncated, 8);
 	assert_int_equal(a->ends_at, 1730383660007LL);
-	assert_string_equal(kvlist_get(&a->labels, "host.name"),
-			    "tvs1-ipcchi4");
-	assert_string_equal(kvlist_get(&a->labels, "alertname"),
-			    "Offset above 50us ");
+	assert_string_equal(
+	    kvlist_get(&a->labels, "host.name"), "tvs1-ipcchi4");
+	assert_string_equal(
+	    kvlist_get(&a->labels, "alertname"), "Offset above 50us ");
 	alert_batch_free(b);
 
 	b = fixture_parse(fixtures[4].path, ALERT_SRC_GRAFANA);
@@ -406,8 +382,8 @@ test_fixture_details(void **state)
 		assert_int_equal(b->alerts[i].nvalues, 0);
 		assert_non_null(strstr(b->alerts[i].value_string, "var='A'"));
 		assert_string_equal(kvlist_get(&b->alerts[i].annotations,
-					       "grafana_state_reason"),
-				    "Updated");
+		                        "grafana_state_reason"),
+		    "Updated");
 	}
 	alert_batch_free(b);
 
@@ -415,8 +391,7 @@ test_fixture_details(void **state)
 	assert_string_equal(b->receiver, "web\\.hook");
 	assert_false(b->has_org);
 	assert_false(b->alerts[0].has_org);
-	assert_string_equal(
-	    b->alerts[0].generator_url,
+	assert_string_equal(b->alerts[0].generator_url,
 	    "/metrics/viewer/graph?g0.expr=kube_deployment_spec_replicas%7B"
 	    "namespace%3D%22eric-eo-cm-ci406%22%7D+%21%3D+kube_deployment_"
 	    "status_replicas_available%7Bnamespace%3D%22eric-eo-cm-ci406%22"
@@ -447,7 +422,7 @@ test_fixture_incidents(void **state)
 	static char pod[] = "pod", service[] = "service", code[] = "code";
 	static char *v_pod[] = {pod}, *v_svc[] = {service}, *v_code[] = {code};
 	static const struct strlist by_pod = {v_pod, 1}, by_svc = {v_svc, 1},
-				    by_code = {v_code, 1};
+	                            by_code = {v_code, 1};
 	static const struct {
 		size_t fixture;
 		const struct strlist *il;
@@ -470,8 +445,8 @@ test_fixture_incidents(void **state)
 		const struct exp_file *e = &fixtures[cases[i].fixture];
 		struct alert_batch *b = fixture_parse(e->path, e->src);
 
-		assert_int_equal(webhook_count_incidents(b, cases[i].il),
-				 cases[i].want);
+		assert_int_equal(
+		    webhook_count_incidents(b, cases[i].il), cases[i].want);
 		alert_batch_free(b);
 	}
 }
@@ -485,16 +460,18 @@ test_bad_json(void **state)
 	refused("", "invalid JSON: empty body");
 	refused(" \r\n\t", "invalid JSON: empty body");
 	assert_refused(NULL, 0, "invalid JSON: empty body");
-	refused("{", "invalid JSON: string or '}' expected near end of file at "
-		     "line 1 column 1");
-	refused("{\"alerts\":[],}", "invalid JSON: string or '}' expected "
-				    "near '}' at line 1 column 14");
-	refused("{\"alerts\":[]} x", "invalid JSON: end of file expected near "
-				     "'x' at line 1 column 15");
+	refused("{",
+	    "invalid JSON: string or '}' expected near end of file at "
+	    "line 1 column 1");
+	refused("{\"alerts\":[],}",
+	    "invalid JSON: string or '}' expected "
+	    "near '}' at line 1 column 14");
+	refused("{\"alerts\":[]} x",
+	    "invalid JSON: end of file expected near "
+	    "'x' at line 1 column 15");
 	refused_prefix("{'alerts':[]}", 13, "invalid JSON: ");
 	refused_prefix("{\"alerts\":[]}\0", 14, "invalid JSON: ");
-	refused(
-	    "{\"alerts\":[{\"values\":{\"A\":1e999}}]}",
+	refused("{\"alerts\":[{\"values\":{\"A\":1e999}}]}",
 	    "invalid JSON: real number overflow near '1e999' at line 1 column "
 	    "31");
 	refused_prefix(
@@ -529,41 +506,39 @@ test_utf8_and_nul(void **state)
 	struct alert_batch *b;
 
 	(void)state;
-	refused(
-	    "{\"alerts\":[{\"labels\":{\"a\":\"\\u0000\"}}]}",
+	refused("{\"alerts\":[{\"labels\":{\"a\":\"\\u0000\"}}]}",
 	    "invalid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near "
 	    "'\"\\u0000\"' at line 1 column 34");
 	refused_prefix("{\"alerts\":[{\"labels\":{\"a\\u0000b\":\"x\"}}]}", 41,
-		       "invalid JSON: NUL byte in object key not supported");
+	    "invalid JSON: NUL byte in object key not supported");
 	refused_prefix("{\"alerts\":[],\"receiver\":\"a\\u0000\"}", 33,
-		       "invalid JSON: \\u0000 is not allowed");
+	    "invalid JSON: \\u0000 is not allowed");
 	/* A raw NUL inside a string. */
-	assert_refused(
-	    "{\"alerts\":[],\"receiver\":\"a\0b\"}", 30,
+	assert_refused("{\"alerts\":[],\"receiver\":\"a\0b\"}", 30,
 	    "invalid JSON: control character 0x0 near '\"a' at line 1 column "
 	    "26");
 	/* Invalid UTF-8: stray byte, overlong, surrogate, truncated, >
 	 * U+10FFFF. The reason quotes the input and must itself stay valid
 	 * UTF-8. */
 	refused_prefix("{\"alerts\":[{\"labels\":{\"a\":\"\xff\"}}]}", 33,
-		       "invalid JSON: unable to decode byte 0xff");
+	    "invalid JSON: unable to decode byte 0xff");
 	refused_prefix("{\"alerts\":[{\"labels\":{\"a\":\"x\xc0\xaf\"}}]}", 35,
-		       "invalid JSON: unable to decode byte 0xc0");
+	    "invalid JSON: unable to decode byte 0xc0");
 	refused_prefix("{\"alerts\":[{\"labels\":{\"a\":\"\xed\xa0\x80\"}}]}",
-		       35, "invalid JSON: ");
+	    35, "invalid JSON: ");
 	refused_prefix("{\"alerts\":[{\"labels\":{\"a\":\"\xe6\x97\"}}]}", 34,
-		       "invalid JSON: ");
+	    "invalid JSON: ");
 	refused_prefix(
 	    "{\"alerts\":[{\"labels\":{\"a\":\"\xf4\x90\x80\x80\"}}]}", 36,
 	    "invalid JSON: ");
 	refused_prefix("{\"alerts\":[{\"labels\":{\"\xff\":\"a\"}}]}", 33,
-		       "invalid JSON: ");
+	    "invalid JSON: ");
 	/* A lone escaped surrogate is refused; a pair is one character. */
 	refused_prefix("{\"alerts\":[{\"labels\":{\"a\":\"\\ud83d\"}}]}", 38,
-		       "invalid JSON: ");
+	    "invalid JSON: ");
 	b = parse_str("{\"alerts\":[{\"labels\":{\"a\":\"\\ud83d\\ude00\"}}]}");
-	assert_string_equal(kvlist_get(&b->alerts[0].labels, "a"),
-			    "\xf0\x9f\x98\x80");
+	assert_string_equal(
+	    kvlist_get(&b->alerts[0].labels, "a"), "\xf0\x9f\x98\x80");
 	alert_batch_free(b);
 }
 
@@ -618,8 +593,8 @@ test_nesting(void **state)
 	buf_adds(&o, "\\\\\"}}],\"\\\"[[\":\"[[[\\\\\"}");
 	b = parse_str(buf_str(&o));
 	assert_int_equal(b->nalerts, 1);
-	assert_int_equal(strlen(kvlist_get(&b->alerts[0].labels, "a")),
-			 2 + 20000 + 1);
+	assert_int_equal(
+	    strlen(kvlist_get(&b->alerts[0].labels, "a")), 2 + 20000 + 1);
 	alert_batch_free(b);
 	buf_free(&o);
 }
@@ -631,59 +606,59 @@ test_wrong_types(void **state)
 	refused("{\"orgId\":\"1\",\"alerts\":[]}", "orgId: must be an integer");
 	refused("{\"orgId\":1.5,\"alerts\":[]}", "orgId: must be an integer");
 	refused("{\"truncatedAlerts\":-1,\"alerts\":[]}",
-		"truncatedAlerts: must be a non-negative integer");
+	    "truncatedAlerts: must be a non-negative integer");
 	refused("{\"truncatedAlerts\":\"3\",\"alerts\":[]}",
-		"truncatedAlerts: must be a non-negative integer");
+	    "truncatedAlerts: must be a non-negative integer");
 	refused("{\"truncatedAlerts\":1.0,\"alerts\":[]}",
-		"truncatedAlerts: must be a non-negative integer");
+	    "truncatedAlerts: must be a non-negative integer");
 	refused("{\"groupKey\":5,\"alerts\":[]}", "groupKey: must be a string");
-	refused("{\"receiver\":[],\"alerts\":[]}",
-		"receiver: must be a string");
+	refused(
+	    "{\"receiver\":[],\"alerts\":[]}", "receiver: must be a string");
 	refused("{\"externalURL\":{},\"alerts\":[]}",
-		"externalURL: must be a string");
+	    "externalURL: must be a string");
 	refused("{\"version\":4,\"alerts\":[]}", "version: must be a string");
 	refused("{\"status\":true,\"alerts\":[]}", "status: must be a string");
 
 	refused("{\"alerts\":[{\"labels\":{\"a\":5}}]}",
-		"alerts[0].labels.a: must be a string");
+	    "alerts[0].labels.a: must be a string");
 	refused("{\"alerts\":[{},{},{},{\"labels\":{\"namespace\":null}}]}",
-		"alerts[3].labels.namespace: must be a string");
+	    "alerts[3].labels.namespace: must be a string");
 	refused("{\"alerts\":[{\"labels\":[]}]}",
-		"alerts[0].labels: must be an object");
+	    "alerts[0].labels: must be an object");
 	refused("{\"alerts\":[{\"labels\":\"a=b\"}]}",
-		"alerts[0].labels: must be an object");
+	    "alerts[0].labels: must be an object");
 	refused("{\"alerts\":[{\"annotations\":{\"s\":{}}}]}",
-		"alerts[0].annotations.s: must be a string");
+	    "alerts[0].annotations.s: must be a string");
 	refused("{\"alerts\":[{\"values\":{\"A\":\"1\"}}]}",
-		"alerts[0].values.A: must be a number");
+	    "alerts[0].values.A: must be a number");
 	refused("{\"alerts\":[{\"values\":{\"A\":true}}]}",
-		"alerts[0].values.A: must be a number");
+	    "alerts[0].values.A: must be a number");
 	refused("{\"alerts\":[{\"values\":[1]}]}",
-		"alerts[0].values: must be an object or null");
+	    "alerts[0].values: must be an object or null");
 	refused("{\"alerts\":[{\"values\":\"A=1\"}]}",
-		"alerts[0].values: must be an object or null");
+	    "alerts[0].values: must be an object or null");
 	refused("{\"alerts\":[{\"startsAt\":1700000000}]}",
-		"alerts[0].startsAt: must be a string");
+	    "alerts[0].startsAt: must be a string");
 	refused("{\"alerts\":[{\"status\":1}]}",
-		"alerts[0].status: must be a string");
+	    "alerts[0].status: must be a string");
 	refused("{\"alerts\":[{\"status\":\"pending\"}]}",
-		"alerts[0].status: must be \"firing\" or \"resolved\"");
+	    "alerts[0].status: must be \"firing\" or \"resolved\"");
 	refused("{\"alerts\":[{\"status\":\"FIRING\"}]}",
-		"alerts[0].status: must be \"firing\" or \"resolved\"");
+	    "alerts[0].status: must be \"firing\" or \"resolved\"");
 	refused("{\"alerts\":[{\"fingerprint\":123}]}",
-		"alerts[0].fingerprint: must be a string");
+	    "alerts[0].fingerprint: must be a string");
 	refused("{\"alerts\":[{\"fingerprint\":\"abc-def\"}]}",
-		"alerts[0].fingerprint: must be 1-64 letters or digits");
+	    "alerts[0].fingerprint: must be 1-64 letters or digits");
 	refused("{\"alerts\":[{\"fingerprint\":\"../../etc\"}]}",
-		"alerts[0].fingerprint: must be 1-64 letters or digits");
+	    "alerts[0].fingerprint: must be 1-64 letters or digits");
 	refused("{\"alerts\":[{\"orgId\":\"1\"}]}",
-		"alerts[0].orgId: must be an integer");
+	    "alerts[0].orgId: must be an integer");
 	refused("{\"alerts\":[{\"generatorURL\":5}]}",
-		"alerts[0].generatorURL: must be a string");
+	    "alerts[0].generatorURL: must be a string");
 	refused("{\"alerts\":[{\"valueString\":[]}]}",
-		"alerts[0].valueString: must be a string");
+	    "alerts[0].valueString: must be a string");
 	refused("{\"alerts\":[{\"imageURL\":false}]}",
-		"alerts[0].imageURL: must be a string");
+	    "alerts[0].imageURL: must be a string");
 }
 
 static void
@@ -695,11 +670,11 @@ test_tolerated(void **state)
 	(void)state;
 	/* Nulls read as absent; unknown fields of any shape are ignored. */
 	b = parse_str("{\"alerts\":[{\"labels\":null,\"annotations\":null,"
-		      "\"values\":{\"A\":null},\"startsAt\":null,"
-		      "\"fingerprint\":\"\",\"enrichments\":{\"x\":[1,{}]},"
-		      "\"ruleUID\":\"u\"}],\"groupKey\":null,\"orgId\":null,"
-		      "\"title\":5,\"message\":[],\"notification_reason\":"
-		      "\"unknown\",\"routeLabels\":{},\"appVersion\":\"12\"}");
+	              "\"values\":{\"A\":null},\"startsAt\":null,"
+	              "\"fingerprint\":\"\",\"enrichments\":{\"x\":[1,{}]},"
+	              "\"ruleUID\":\"u\"}],\"groupKey\":null,\"orgId\":null,"
+	              "\"title\":5,\"message\":[],\"notification_reason\":"
+	              "\"unknown\",\"routeLabels\":{},\"appVersion\":\"12\"}");
 	a = &b->alerts[0];
 	assert_int_equal(a->labels.n, 0);
 	assert_null(a->values);
@@ -718,13 +693,13 @@ test_tolerated(void **state)
 
 	/* Fingerprints keep their case; 64 characters is the bound. */
 	b = parse_str("{\"alerts\":[{\"fingerprint\":\"AbC\"},{\"fingerprint\":"
-		      "\"0123456789012345678901234567890123456789012345678901"
-		      "234567890123\"}]}");
+	              "\"0123456789012345678901234567890123456789012345678901"
+	              "234567890123\"}]}");
 	assert_string_equal(b->alerts[0].fingerprint, "AbC");
 	alert_batch_free(b);
 	refused("{\"alerts\":[{\"fingerprint\":\"012345678901234567890123456789"
-		"01234567890123456789012345678901234\"}]}",
-		"alerts[0].fingerprint: must be 1-64 letters or digits");
+	        "01234567890123456789012345678901234\"}]}",
+	    "alerts[0].fingerprint: must be 1-64 letters or digits");
 }
 
 static void
@@ -754,12 +729,12 @@ test_limits(void **state)
 	for (int i = 0; i <= LIMIT_LABELS_PER_ALERT; i++)
 		buf_printf(&o, "%s\"a%d\":\"v\"", i ? "," : "", i);
 	buf_adds(&o, "}}]}");
-	refused(buf_str(&o),
-		"alerts[0].annotations: more than 1024 annotations");
+	refused(
+	    buf_str(&o), "alerts[0].annotations: more than 1024 annotations");
 
 	/* Label names: empty, 1024 bytes fine, 1025 not (quoted cut to 64). */
 	refused("{\"alerts\":[{\"labels\":{\"\":\"x\"}}]}",
-		"alerts[0].labels: empty name");
+	    "alerts[0].labels: empty name");
 	buf_reset(&o);
 	buf_adds(&o, "{\"alerts\":[{\"labels\":{\"");
 	for (int i = 0; i < LIMIT_LABEL_NAME; i++)
@@ -772,9 +747,10 @@ test_limits(void **state)
 	for (int i = 0; i <= LIMIT_LABEL_NAME; i++)
 		buf_addc(&o, 'n');
 	buf_adds(&o, "\":\"x\"}}]}");
-	refused(buf_str(&o), "alerts[0].labels.nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
-			     "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn: name longer "
-			     "than 1024 bytes");
+	refused(buf_str(&o),
+	    "alerts[0].labels.nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+	    "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn: name longer "
+	    "than 1024 bytes");
 
 	/* Values: 1 MiB fine, 10 MiB refused by the limit. */
 	buf_reset(&o);
@@ -784,8 +760,8 @@ test_limits(void **state)
 	o.len += LIMIT_LABEL_VALUE;
 	buf_adds(&o, "\"}}]}");
 	b = parse_str(buf_str(&o));
-	assert_int_equal(strlen(kvlist_get(&b->alerts[0].labels, "x")),
-			 LIMIT_LABEL_VALUE);
+	assert_int_equal(
+	    strlen(kvlist_get(&b->alerts[0].labels, "x")), LIMIT_LABEL_VALUE);
 	alert_batch_free(b);
 	buf_reset(&o);
 	buf_adds(&o, "{\"alerts\":[{\"labels\":{\"x\":\"");
@@ -793,8 +769,8 @@ test_limits(void **state)
 	memset(o.data + o.len, 'v', 10u << 20);
 	o.len += 10u << 20;
 	buf_adds(&o, "\"}}]}");
-	refused(buf_str(&o),
-		"alerts[0].labels.x: value longer than 1048576 bytes");
+	refused(
+	    buf_str(&o), "alerts[0].labels.x: value longer than 1048576 bytes");
 
 	/* values: 256 entries fine, 257 not. */
 	buf_reset(&o);
@@ -839,8 +815,8 @@ test_limits(void **state)
 	b = parse_str(buf_str(&o));
 	assert_true(strlen(b->alerts[0].value_string) <= LIMIT_LABEL_VALUE);
 	assert_true(strlen(b->alerts[0].value_string) > LIMIT_LABEL_VALUE - 3);
-	assert_true(util_utf8_valid(b->alerts[0].value_string,
-				    strlen(b->alerts[0].value_string)));
+	assert_true(util_utf8_valid(
+	    b->alerts[0].value_string, strlen(b->alerts[0].value_string)));
 	assert_round_trip(b, &opts);
 	alert_batch_free(b);
 	buf_free(&o);
@@ -856,8 +832,7 @@ test_many_alerts(void **state)
 	(void)state;
 	buf_adds(&body, "{\"truncatedAlerts\":5,\"alerts\":[");
 	for (int i = 0; i < 100000; i++)
-		buf_printf(
-		    &body,
+		buf_printf(&body,
 		    "%s{\"labels\":{\"alertname\":\"A\",\"namespace\":\"n%d\","
 		    "\"i\":\"%d\"},\"startsAt\":\"2024-01-01T00:00:00Z\"}",
 		    i ? "," : "", i % 7, i);
@@ -885,8 +860,8 @@ test_many_alerts(void **state)
 
 	/* Alerts past the bound are not even looked at. */
 	o.max_alerts = 1;
-	b = parse_ok(ALERT_SRC_GRAFANA, "{\"alerts\":[{}, 5, \"junk\"]}", 26,
-		     &o);
+	b = parse_ok(
+	    ALERT_SRC_GRAFANA, "{\"alerts\":[{}, 5, \"junk\"]}", 26, &o);
 	assert_int_equal(b->nalerts, 1);
 	assert_int_equal(b->truncated, 2);
 	alert_batch_free(b);
@@ -901,8 +876,7 @@ test_truncated_saturates(void **state)
 
 	(void)state;
 	o.max_alerts = 1;
-	b = parse_ok(
-	    ALERT_SRC_GRAFANA,
+	b = parse_ok(ALERT_SRC_GRAFANA,
 	    "{\"truncatedAlerts\":9223372036854775807,\"alerts\":[{},{}]}", 56,
 	    &o);
 	assert_int_equal(b->truncated, INT64_MAX);
@@ -919,9 +893,9 @@ parse_time_at(const char *t, int64_t *ms)
 	int n;
 
 	n = snprintf(body, sizeof(body),
-		     "{\"alerts\":[{},{},{\"startsAt\":\"%s\"}]}", t);
-	b = webhook_parse(ALERT_SRC_GRAFANA, body, (size_t)n, &opts, errbuf,
-			  sizeof(errbuf));
+	    "{\"alerts\":[{},{},{\"startsAt\":\"%s\"}]}", t);
+	b = webhook_parse(
+	    ALERT_SRC_GRAFANA, body, (size_t)n, &opts, errbuf, sizeof(errbuf));
 	if (b == NULL)
 		return -1;
 	*ms = b->alerts[2].starts_at;
@@ -993,19 +967,19 @@ test_timestamps(void **state)
 			fail_msg("%s refused: %s", good[i].s, errbuf);
 		if (ms != good[i].ms)
 			fail_msg("%s: %lld, wanted %lld", good[i].s,
-				 (long long)ms, (long long)good[i].ms);
+			    (long long)ms, (long long)good[i].ms);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (parse_time_at(bad[i], &ms) == 0)
 			fail_msg("%s accepted as %lld", bad[i], (long long)ms);
-		assert_string_equal(errbuf,
-				    "alerts[2].startsAt: not an RFC 3339 time");
+		assert_string_equal(
+		    errbuf, "alerts[2].startsAt: not an RFC 3339 time");
 	}
 	/* Past year 9999 in UTC: could not be written back. */
 	assert_int_equal(parse_time_at("9999-12-31T23:59:59-23:59", &ms), -1);
 	assert_string_equal(errbuf, "alerts[2].startsAt: after year 9999");
 	refused("{\"alerts\":[{\"endsAt\":\"never\"}]}",
-		"alerts[0].endsAt: not an RFC 3339 time");
+	    "alerts[0].endsAt: not an RFC 3339 time");
 }
 
 static void
@@ -1019,7 +993,7 @@ test_status_inference(void **state)
 	    "{\"endsAt\":\"2024-01-01T00:00:00Z\"}," /* past: resolved */
 	    "{\"endsAt\":\"2099-01-01T00:00:00Z\"}," /* future: firing */
 	    "{\"endsAt\":\"0001-01-01T00:00:00Z\"}," /* zero: firing */
-	    "{},"				     /* none: firing */
+	    "{},"                                    /* none: firing */
 	    "{\"endsAt\":\"2030-01-01T00:00:00Z\"}," /* == now: resolved */
 	    "{\"status\":\"firing\",\"endsAt\":\"2024-01-01T00:00:00Z\"},"
 	    "{\"status\":\"resolved\"}]}");
@@ -1077,11 +1051,10 @@ test_namespace_alertname_org(void **state)
 	/* No namespace labels configured, no default: "" rather than NULL. */
 	o.namespace_labels = NULL;
 	o.default_namespace = NULL;
-	b = parse_ok(
-	    ALERT_SRC_ALERTMANAGER,
+	b = parse_ok(ALERT_SRC_ALERTMANAGER,
 	    "{\"alerts\":[{\"labels\":{\"namespace\":\"a\"},\"orgId\":2}]}",
 	    strlen("{\"alerts\":[{\"labels\":{\"namespace\":\"a\"},\"orgId\":2}"
-		   "]}"),
+	           "]}"),
 	    &o);
 	assert_string_equal(b->alerts[0].namespace, "");
 	assert_false(b->has_org);
@@ -1089,8 +1062,8 @@ test_namespace_alertname_org(void **state)
 	alert_batch_free(b);
 
 	/* NULL opts and NULL err are tolerated. */
-	b = webhook_parse(ALERT_SRC_GRAFANA, "{\"alerts\":[{}]}", 15, NULL,
-			  NULL, 0);
+	b = webhook_parse(
+	    ALERT_SRC_GRAFANA, "{\"alerts\":[{}]}", 15, NULL, NULL, 0);
 	assert_non_null(b);
 	assert_string_equal(b->alerts[0].namespace, "");
 	alert_batch_free(b);
@@ -1137,31 +1110,32 @@ test_serialize(void **state)
 
 	(void)state;
 	b = parse_str("{\"alerts\":[{\"labels\":{\"b\":\"2\",\"a\":\"1\"},"
-		      "\"fingerprint\":\"abc\",\"status\":\"resolved\"}]}");
+	              "\"fingerprint\":\"abc\",\"status\":\"resolved\"}]}");
 	s = webhook_serialize(b);
-	assert_string_equal(
-	    s, "{\"version\":\"1\",\"groupKey\":\"\",\"receiver\":\"\","
-	       "\"status\":\"resolved\",\"externalURL\":\"\","
-	       "\"truncatedAlerts\":0,\"alerts\":[{\"status\":\"resolved\","
-	       "\"labels\":{\"a\":\"1\",\"b\":\"2\"},\"annotations\":{},"
-	       "\"startsAt\":\"0001-01-01T00:00:00Z\","
-	       "\"endsAt\":\"0001-01-01T00:00:00Z\",\"fingerprint\":\"abc\","
-	       "\"values\":null,\"valueString\":\"\",\"generatorURL\":\"\","
-	       "\"silenceURL\":\"\",\"dashboardURL\":\"\",\"panelURL\":\"\","
-	       "\"imageURL\":\"\"}]}");
+	assert_string_equal(s,
+	    "{\"version\":\"1\",\"groupKey\":\"\",\"receiver\":\"\","
+	    "\"status\":\"resolved\",\"externalURL\":\"\","
+	    "\"truncatedAlerts\":0,\"alerts\":[{\"status\":\"resolved\","
+	    "\"labels\":{\"a\":\"1\",\"b\":\"2\"},\"annotations\":{},"
+	    "\"startsAt\":\"0001-01-01T00:00:00Z\","
+	    "\"endsAt\":\"0001-01-01T00:00:00Z\",\"fingerprint\":\"abc\","
+	    "\"values\":null,\"valueString\":\"\",\"generatorURL\":\"\","
+	    "\"silenceURL\":\"\",\"dashboardURL\":\"\",\"panelURL\":\"\","
+	    "\"imageURL\":\"\"}]}");
 	free(s);
 	alert_batch_free(b);
 
 	b = parse_str("{\"orgId\":1,\"groupKey\":\"{}:{a=\\\"\\u00e9\\\"}\","
-		      "\"alerts\":[{\"orgId\":2,\"values\":{\"A\":1.5},"
-		      "\"startsAt\":\"2024-01-01T00:00:00.5+01:00\","
-		      "\"endsAt\":\"2024-01-01T00:00:01Z\","
-		      "\"annotations\":{\"d\":\"<&>\\u2028\"}}]}");
+	              "\"alerts\":[{\"orgId\":2,\"values\":{\"A\":1.5},"
+	              "\"startsAt\":\"2024-01-01T00:00:00.5+01:00\","
+	              "\"endsAt\":\"2024-01-01T00:00:01Z\","
+	              "\"annotations\":{\"d\":\"<&>\\u2028\"}}]}");
 	s = webhook_serialize(b);
 	assert_non_null(strstr(s, "\"groupKey\":\"{}:{a=\\\"\xc3\xa9\\\"}\""));
 	assert_non_null(strstr(s, "\"orgId\":1,\"alerts\""));
-	assert_non_null(strstr(s, "\"startsAt\":\"2023-12-31T23:00:00.500Z\","
-				  "\"endsAt\":\"2024-01-01T00:00:01Z\""));
+	assert_non_null(strstr(s,
+	    "\"startsAt\":\"2023-12-31T23:00:00.500Z\","
+	    "\"endsAt\":\"2024-01-01T00:00:01Z\""));
 	assert_non_null(strstr(s, "\"orgId\":2,\"values\":{\"A\":1.5}"));
 	free(s);
 	assert_round_trip(b, &opts);
@@ -1172,12 +1146,11 @@ test_serialize(void **state)
 		struct buf o = BUF_INIT;
 
 		buf_adds(&o,
-			 "{\"receiver\":\"a\\\\.b\",\"alerts\":[{\"labels\":{"
-			 "\"k\\\"\\\\\\n\":\"");
+		    "{\"receiver\":\"a\\\\.b\",\"alerts\":[{\"labels\":{"
+		    "\"k\\\"\\\\\\n\":\"");
 		for (int c = 1; c < 0x20; c++)
 			buf_printf(&o, "\\u%04x", c);
-		buf_adds(
-		    &o,
+		buf_adds(&o,
 		    "\\u007f\\\"\\\\/\\/ \\ud83d\\ude00 \xe6\x97\xa5\"}}]}");
 		b = parse_str(buf_str(&o));
 		assert_int_equal(
@@ -1202,21 +1175,21 @@ test_error_text(void **state)
 	for (int i = 0; i < 30; i++)
 		buf_adds(&o, "\xe6\x97\xa5");
 	buf_adds(&o, "\":5}}]}");
-	b = webhook_parse(ALERT_SRC_GRAFANA, o.data, o.len, &opts, errbuf,
-			  sizeof(errbuf));
+	b = webhook_parse(
+	    ALERT_SRC_GRAFANA, o.data, o.len, &opts, errbuf, sizeof(errbuf));
 	assert_null(b);
-	assert_int_equal(strlen(errbuf), strlen("alerts[0].labels.") + 63 +
-					     strlen(": must be a string"));
+	assert_int_equal(strlen(errbuf),
+	    strlen("alerts[0].labels.") + 63 + strlen(": must be a string"));
 	assert_true(util_utf8_valid(errbuf, strlen(errbuf)));
 	/* A small err buffer: cut, still valid UTF-8, still terminated. */
-	b = webhook_parse(ALERT_SRC_GRAFANA, o.data, o.len, &opts, small,
-			  sizeof(small));
+	b = webhook_parse(
+	    ALERT_SRC_GRAFANA, o.data, o.len, &opts, small, sizeof(small));
 	assert_null(b);
 	assert_true(strlen(small) <= sizeof(small) - 1);
 	assert_true(strlen(small) >= sizeof(small) - 3);
 	assert_true(util_utf8_valid(small, strlen(small)));
-	assert_memory_equal(small, "alerts[0].labels.\xe6\x97\xa5\xe6\x97\xa5",
-			    strlen(small));
+	assert_memory_equal(
+	    small, "alerts[0].labels.\xe6\x97\xa5\xe6\x97\xa5", strlen(small));
 	buf_free(&o);
 }
 
