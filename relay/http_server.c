@@ -594,6 +594,15 @@ http_server_apply_config(struct http_server *h)
 }
 
 void
+http_server_stop(struct http_server *h)
+{
+	if (h != NULL && h->sock != NULL) {
+		evhttp_del_accept_socket(h->http, h->sock);
+		h->sock = NULL;
+	}
+}
+
+void
 http_server_free(struct http_server *h)
 {
 	if (h == NULL)

@@ -34,6 +34,9 @@ struct http_ctx {
 struct http_server *http_server_new(struct relay *r, char *err, size_t errlen);
 void http_server_free(struct http_server *h);
 
+/* Stops accepting connections (SIGTERM); open ones are served. */
+void http_server_stop(struct http_server *h);
+
 /* Applies the limits of a (reloaded) config: body size, timeouts. */
 void http_server_apply_config(struct http_server *h);
 

@@ -138,6 +138,14 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		pipeline_kick(r->pipeline);
 }
 
+void
+ingest_flush(struct ingest *in)
+{
+	while (!TAILQ_EMPTY(&in->queue))
+		flush_cb(-1, 0, in);
+	event_del(in->flush);
+}
+
 struct ingest *
 ingest_new(struct relay *r)
 {
@@ -199,7 +207,7 @@ handle(struct http_ctx *c, enum alert_source src)
 	char err[512];
 	int code;
 
-	if (r->stopping) {
+	if (r->ingest == NULL) {
 		code = 503;
 		http_reply_error(c->req, code, "shutting down");
 		goto done;

@@ -16,6 +16,9 @@ struct ingest;
 struct ingest *ingest_new(struct relay *r);
 void ingest_free(struct ingest *in);
 
+/* Commits and answers what is waiting for the group commit, now. */
+void ingest_flush(struct ingest *in);
+
 /* Route handlers. */
 void ingest_grafana(struct http_ctx *c);
 void ingest_alertmanager(struct http_ctx *c);

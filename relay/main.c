@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <event2/event.h>
 
 #include "cli.h"
 #include "config.h"
+#include "http_client.h"
 #include "http_server.h"
 #include "ingest.h"
 #include "log.h"
@@ -23,6 +25,8 @@
 
 /* How often the loop measures its own lag. */
 #define LAG_PROBE_MS 250
+/* SIGTERM: Slack calls in flight get this long to finish (SPEC section 3). */
+#define STOP_GRACE_MS 10000
 
 int64_t
 relay_now(const struct relay *r)
@@ -35,7 +39,28 @@ struct loop_timers {
 	struct event *sigterm, *sigint, *sighup;
 	struct event *lag;
 	int64_t lag_expected;
+	struct event *drain; /* SIGTERM: waits for calls in flight */
+	int64_t stop_deadline;
 };
+
+static void
+on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_timers *t = arg;
+	struct relay *r = t->relay;
+	struct timeval tv = {0, 50000};
+
+	if (outbox_inflight(r->outbox) == 0 ||
+	    util_now_ms() >= t->stop_deadline) {
+		if (outbox_inflight(r->outbox) > 0)
+			log_event(LOG_WARN,
+			    "calls still in flight at exit; they stay queued",
+			    NULL);
+		event_base_loopexit(r->base, NULL);
+		return;
+	}
+	evtimer_add(t->drain, &tv);
+}
 
 static void
 on_stop(evutil_socket_t sig, short what, void *arg)
@@ -48,11 +73,19 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	r->stopping = 1;
 	log_event(LOG_INFO, "stopping", "signal",
 	    sig == SIGINT ? "INT" : "TERM", NULL);
-	/* Answer what was accepted, then leave the loop: jobs not processed
-	 * yet stay in the database for the next start. */
-	ingest_free(r->ingest);
-	r->ingest = NULL;
-	event_base_loopexit(r->base, NULL);
+	/* Stop accepting; commit and answer what was accepted; start no more
+	 * Slack calls and give those in flight up to 10 s. Jobs and messages
+	 * not done stay in the database for the next start. */
+	http_server_stop(r->http);
+	ingest_flush(r->ingest);
+	outbox_stop(r->outbox);
+	t->stop_deadline = util_now_ms() + STOP_GRACE_MS;
+	t->drain = evtimer_new(r->base, on_drain, t);
+	{
+		/* A moment for requests already being read to finish. */
+		struct timeval tv = {0, 100000};
+		evtimer_add(t->drain, &tv);
+	}
 }
 
 static void
@@ -99,6 +132,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	r->cfg = next;
 	log_setup(next->log.level, next->log.format);
 	http_server_apply_config(r->http);
+	outbox_reload(r->outbox);
 	log_event(LOG_INFO, "config reloaded", "path", next->path, NULL);
 }
 
@@ -183,6 +217,18 @@ serve(const struct cli_args *a)
 	}
 	/* Priority 0: I/O; 1: group commits and processing turns. */
 	event_base_priority_init(r.base, 2);
+	r.http_client = http_client_new(r.base);
+	if (r.http_client == NULL) {
+		log_event(LOG_ERROR, "cannot set up libcurl", NULL);
+		goto done;
+	}
+	/* Calls in flight at a crash go out again: Slack may see them twice
+	 * (the documented edge), never lose them. */
+	if (store_messages_recover(r.store) != 0) {
+		log_event(LOG_ERROR, "cannot recover the outbox", "error",
+		    store_errmsg(r.store), NULL);
+		goto done;
+	}
 	r.pipeline = pipeline_new(&r);
 	r.outbox = outbox_new(&r);
 	r.ingest = ingest_new(&r);
@@ -223,10 +269,13 @@ done:
 		event_free(t.sighup);
 		event_free(t.lag);
 	}
+	if (t.drain != NULL)
+		event_free(t.drain);
 	ingest_free(r.ingest);
 	http_server_free(r.http);
 	pipeline_free(r.pipeline);
 	outbox_free(r.outbox);
+	http_client_free(r.http_client);
 	render_free(r.render);
 	if (r.base != NULL)
 		event_base_free(r.base);
@@ -250,7 +299,11 @@ main(int argc, char **argv)
 		cli_help(a.command);
 		return 0;
 	}
-	if (strcmp(a.command, "serve") == 0)
-		return serve(&a);
+	if (strcmp(a.command, "serve") == 0) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		rc = serve(&a);
+		curl_global_cleanup();
+		return rc;
+	}
 	return cli_run(&a);
 }

@@ -262,6 +262,10 @@ refresh_root(struct apply *ap, const struct store_incident *inc, int at_once)
 
 	if (inc->root_id <= 0)
 		return 0;
+	/* An incoming webhook cannot edit what it posted: each notable
+	 * change is a reply, posted as a message of its own. */
+	if (!config_preview(r->cfg) && r->cfg->slack.bot_token[0] == '\0')
+		return 0;
 	/* A root not rendered yet will show the latest state anyway. */
 	q = store_message_queued(r->store, inc->root_id);
 	if (q != 0)

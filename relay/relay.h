@@ -17,6 +17,7 @@ struct ingest;
 struct pipeline;
 struct outbox;
 struct render;
+struct http_client;
 
 /* Counters kept until they are exported by /metrics. */
 struct relay_stats {
@@ -35,10 +36,11 @@ struct relay {
 	struct ingest *ingest;
 	struct pipeline *pipeline;
 	struct outbox *outbox;
-	struct render *render;   /* templates; replaced whole on reload */
-	int64_t started_at;      /* Unix ms */
-	int64_t clock_offset_ms; /* tests shift the clock
-	                            (ALERT_DELIVERY_CLOCK_OFFSET) */
+	struct render *render; /* templates; replaced whole on reload */
+	struct http_client *http_client; /* Slack and the catalog */
+	int64_t started_at;              /* Unix ms */
+	int64_t clock_offset_ms;         /* tests shift the clock
+	                                    (ALERT_DELIVERY_CLOCK_OFFSET) */
 	int stopping;
 	int migrated;        /* schema current: ready to serve */
 	int64_t loop_lag_ms; /* last measured event-loop delay */

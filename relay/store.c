@@ -57,6 +57,33 @@ store_col_text_or_null(sqlite3_stmt *st, int i)
 }
 
 int
+store_exec_ii(struct store *s, enum stmt_id id, const char *sql, int64_t a,
+    int64_t b, const char *what)
+{
+	sqlite3_stmt *st = store_stmt(s, id, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	return store_exec_stmt(s, st, what);
+}
+
+int
+store_exec_ti(struct store *s, enum stmt_id id, const char *sql,
+    const char *text, int64_t b, const char *what)
+{
+	sqlite3_stmt *st = store_stmt(s, id, sql);
+
+	if (st == NULL)
+		return -1;
+	if (text != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, b);
+	return store_exec_stmt(s, st, what);
+}
+
+int
 store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	int rc;

@@ -270,6 +270,10 @@ struct store_message {
 	const char *slack_channel;
 	const char *ts;
 	const char *error;
+	int plain; /* send without blocks */
+	/* With store_messages_sendable: the root's channel id and ts. */
+	const char *root_channel;
+	const char *root_ts;
 };
 
 /* Inserts a queued message (fields as in m; text/blocks/state ignored).
@@ -300,6 +304,51 @@ int store_message_queued(struct store *s, int64_t id);
 int store_message_rendered(struct store *s, int64_t id, const char *text,
     const char *blocks, const char *mentions, const char *state,
     const char *error, int64_t now);
+
+/*
+ * Queued messages that may be sent at `now`, by priority then id: due
+ * (not_before and next_attempt passed) and in causal order (a message of a
+ * thread only once its root is posted; a reply only when no earlier reply of
+ * the thread is queued or being sent). Returns count or -1.
+ */
+int store_messages_sendable(struct store *s, int64_t now, size_t limit,
+    int (*cb)(void *arg, const struct store_message *m), void *arg);
+
+/* When the next queued message becomes due (max of not_before and
+ * next_attempt), 0 when none, -1 on error. */
+int64_t store_messages_next_send(struct store *s);
+
+/* Marks a message being sent, with its rendering. */
+int store_message_sending(struct store *s, int64_t id, const char *text,
+    const char *blocks, const char *mentions);
+/* Posted: Slack's channel id and ts (NULL for webhooks). */
+int store_message_posted(struct store *s, int64_t id, const char *channel,
+    const char *ts, int64_t now);
+/* Back to queued, to be tried at next_attempt (error kept). */
+int store_message_retry(struct store *s, int64_t id, int64_t next_attempt,
+    const char *error, int count_attempt);
+/* Failed for good; queued messages of its thread fail with it. */
+int store_message_failed(struct store *s, int64_t id, const char *error);
+/* A mode cannot send it (updates to an incoming webhook). */
+int store_message_skipped(struct store *s, int64_t id, const char *why);
+int store_message_set_plain(struct store *s, int64_t id);
+int store_message_set_channel(struct store *s, int64_t id, const char *channel);
+/* Queued messages of old_root's thread move to new_root's. */
+int store_messages_rethread(
+    struct store *s, int64_t old_root, int64_t new_root);
+/* At start: messages left 'sending' by a crash go back to 'queued'. */
+int store_messages_recover(struct store *s);
+/* Queued and sending messages, and the age of the oldest (ms), for
+ * /metrics and readiness. */
+int store_messages_backlog(
+    struct store *s, int64_t now, int64_t *count, int64_t *oldest_age);
+
+/* The root's posted channel id and ts are kept on the incident. */
+int store_incident_set_slack(
+    struct store *s, int64_t id, const char *channel, const char *ts);
+/* The channel an incident is pinned to (a fallback after a channel error). */
+int store_incident_set_channel(
+    struct store *s, int64_t id, const char *channel);
 
 struct store_message_filter {
 	const char *namespace; /* NULL = any */

@@ -109,15 +109,10 @@ store_incident_create(struct store *s, const char *key, const char *ns,
 int
 store_incident_reopen(struct store *s, int64_t id, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_REOPEN,
+	return store_exec_ii(s, ST_INCIDENT_REOPEN,
 	    "UPDATE incidents SET state = 'open', closed_at = NULL, stale = 0, "
-	    "changed_at = ? WHERE id = ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
-	return store_exec_stmt(s, st, "incident reopen");
+	    "changed_at = ? WHERE id = ?",
+	    now, id, "incident reopen");
 }
 
 int
@@ -138,14 +133,9 @@ store_incident_close(struct store *s, int64_t id, int64_t now, int stale)
 int
 store_incident_set_root(struct store *s, int64_t id, int64_t root_id)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_SET_ROOT,
-	    "UPDATE incidents SET root_id = ? WHERE id = ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, root_id);
-	sqlite3_bind_int64(st, 2, id);
-	return store_exec_stmt(s, st, "incident root");
+	return store_exec_ii(s, ST_INCIDENT_SET_ROOT,
+	    "UPDATE incidents SET root_id = ? WHERE id = ?", root_id, id,
+	    "incident root");
 }
 
 int
@@ -166,14 +156,9 @@ store_incident_set_last_update(struct store *s, int64_t id, int64_t at)
 int
 store_incident_set_truncated(struct store *s, int64_t id, int64_t n)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_SET_TRUNCATED,
-	    "UPDATE incidents SET truncated = ? WHERE id = ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, n);
-	sqlite3_bind_int64(st, 2, id);
-	return store_exec_stmt(s, st, "incident truncated");
+	return store_exec_ii(s, ST_INCIDENT_SET_TRUNCATED,
+	    "UPDATE incidents SET truncated = ? WHERE id = ?", n, id,
+	    "incident truncated");
 }
 
 int
@@ -227,4 +212,30 @@ store_incidents_list(struct store *s, const struct store_incident_filter *f,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail(s, "incidents list");
 	return n;
+}
+
+int
+store_incident_set_slack(
+    struct store *s, int64_t id, const char *channel, const char *ts)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_SET_SLACK,
+	    "UPDATE incidents SET slack_channel = ?, slack_ts = ? WHERE id = "
+	    "?");
+
+	if (st == NULL)
+		return -1;
+	if (channel != NULL)
+		sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+	if (ts != NULL)
+		sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	return store_exec_stmt(s, st, "incident slack");
+}
+
+int
+store_incident_set_channel(struct store *s, int64_t id, const char *channel)
+{
+	return store_exec_ti(s, ST_INCIDENT_SET_CHANNEL,
+	    "UPDATE incidents SET channel = ? WHERE id = ?", channel, id,
+	    "incident channel");
 }

@@ -48,6 +48,21 @@ enum stmt_id {
 	ST_MESSAGE_RENDERED,
 	ST_MESSAGES_LIST,
 	ST_MESSAGE_IS_QUEUED,
+	ST_MESSAGES_SENDABLE,
+	ST_MESSAGES_NEXT_SEND,
+	ST_MESSAGE_SENDING,
+	ST_MESSAGE_POSTED,
+	ST_MESSAGE_RETRY,
+	ST_MESSAGE_FAILED,
+	ST_MESSAGE_FAIL_THREAD,
+	ST_MESSAGE_SKIPPED,
+	ST_MESSAGE_SET_PLAIN,
+	ST_MESSAGE_SET_CHANNEL,
+	ST_MESSAGES_RETHREAD,
+	ST_MESSAGES_RECOVER,
+	ST_MESSAGES_BACKLOG,
+	ST_INCIDENT_SET_SLACK,
+	ST_INCIDENT_SET_CHANNEL,
 	ST__COUNT
 };
 
@@ -83,6 +98,14 @@ int store_fail(struct store *s, const char *what);
 /* Column helpers: text as "" (or NULL with _or_null) when NULL. */
 const char *store_col_text(sqlite3_stmt *st, int i);
 const char *store_col_text_or_null(sqlite3_stmt *st, int i);
+
+/* Runs statement id (sql) with ?1 = a, ?2 = b: the many one-line
+ * updates. 0 or -1. */
+int store_exec_ii(struct store *s, enum stmt_id id, const char *sql, int64_t a,
+    int64_t b, const char *what);
+/* The same with ?1 = text (NULL binds NULL). */
+int store_exec_ti(struct store *s, enum stmt_id id, const char *sql,
+    const char *text, int64_t b, const char *what);
 
 /* Runs a statement that returns no rows; 0 or -1. Resets it after. */
 int store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what);

@@ -10,7 +10,7 @@
 	"coalesce(m.thread_of, 0), m.detail, m.text, m.blocks, m.mentions, "   \
 	"m.state, m.priority, m.broadcast, m.created_at, m.not_before, "       \
 	"m.attempts, coalesce(m.next_attempt, 0), coalesce(m.posted_at, 0), "  \
-	"m.slack_channel, m.ts, m.error "
+	"m.slack_channel, m.ts, m.error, m.plain "
 
 static void
 fill_message(sqlite3_stmt *st, struct store_message *m)
@@ -36,6 +36,8 @@ fill_message(sqlite3_stmt *st, struct store_message *m)
 	m->slack_channel = store_col_text_or_null(st, 18);
 	m->ts = store_col_text_or_null(st, 19);
 	m->error = store_col_text_or_null(st, 20);
+	m->plain = sqlite3_column_int(st, 21);
+	m->root_channel = m->root_ts = NULL;
 }
 
 static int
@@ -223,4 +225,204 @@ store_message_queued(struct store *s, int64_t id)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail(s, "message state");
 	return q;
+}
+
+int
+store_messages_sendable(struct store *s, int64_t now, size_t limit,
+    int (*cb)(void *arg, const struct store_message *m), void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_SENDABLE,
+	    "SELECT " MESSAGE_COLUMNS ", r.slack_channel, r.ts FROM messages m "
+	    "LEFT JOIN messages r ON r.id = m.thread_of WHERE m.state = "
+	    "'queued' AND m.not_before <= ?1 AND coalesce(m.next_attempt, 0) "
+	    "<= ?1 AND (m.thread_of IS NULL OR (r.state = 'posted' AND "
+	    "(m.kind = 'update' OR NOT EXISTS (SELECT 1 FROM messages o WHERE "
+	    "o.thread_of = m.thread_of AND o.kind != 'update' AND o.state IN "
+	    "('queued', 'sending') AND o.id < m.id)))) ORDER BY m.priority "
+	    "DESC, m.id LIMIT ?2");
+	int n = 0, rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (int64_t)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_message m;
+		fill_message(st, &m);
+		m.root_channel = store_col_text_or_null(st, 22);
+		m.root_ts = store_col_text_or_null(st, 23);
+		n++;
+		if (cb(arg, &m) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "sendable messages");
+	return n;
+}
+
+int64_t
+store_messages_next_send(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_NEXT_SEND,
+	    "SELECT coalesce(min(max(not_before, coalesce(next_attempt, 0))), "
+	    "0) FROM messages WHERE state = 'queued'");
+	int64_t t = -1;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return t;
+}
+
+int
+store_message_sending(struct store *s, int64_t id, const char *text,
+    const char *blocks, const char *mentions)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_SENDING,
+	    "UPDATE messages SET state = 'sending', text = ?, blocks = ?, "
+	    "mentions = ? WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, blocks, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, mentions, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, id);
+	return store_exec_stmt(s, st, "message sending");
+}
+
+int
+store_message_posted(struct store *s, int64_t id, const char *channel,
+    const char *ts, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_POSTED,
+	    "UPDATE messages SET state = 'posted', slack_channel = ?, ts = ?, "
+	    "posted_at = ?, attempts = attempts + 1, next_attempt = NULL, "
+	    "error = NULL WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	if (channel != NULL && *channel != '\0')
+		sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+	if (ts != NULL && *ts != '\0')
+		sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, id);
+	return store_exec_stmt(s, st, "message posted");
+}
+
+int
+store_message_retry(struct store *s, int64_t id, int64_t next_attempt,
+    const char *error, int count_attempt)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_RETRY,
+	    "UPDATE messages SET state = 'queued', next_attempt = ?, error = "
+	    "?, "
+	    "attempts = attempts + ? WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, next_attempt);
+	sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, count_attempt ? 1 : 0);
+	sqlite3_bind_int64(st, 4, id);
+	return store_exec_stmt(s, st, "message retry");
+}
+
+int
+store_message_failed(struct store *s, int64_t id, const char *error)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_FAILED,
+	    "UPDATE messages SET state = 'failed', error = ?, attempts = "
+	    "attempts + 1, next_attempt = NULL WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if (store_exec_stmt(s, st, "message failed") != 0)
+		return -1;
+	/* Nothing can be threaded under a root that never arrived. */
+	st = store_stmt(s, ST_MESSAGE_FAIL_THREAD,
+	    "UPDATE messages SET state = 'failed', error = 'root message "
+	    "failed' WHERE thread_of = ? AND state = 'queued'");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_exec_stmt(s, st, "thread failed");
+}
+
+int
+store_message_skipped(struct store *s, int64_t id, const char *why)
+{
+	return store_exec_ti(s, ST_MESSAGE_SKIPPED,
+	    "UPDATE messages SET state = 'skipped', error = ? WHERE id = ?",
+	    why, id, "message skipped");
+}
+
+int
+store_message_set_plain(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_SET_PLAIN,
+	    "UPDATE messages SET plain = 1 WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_exec_stmt(s, st, "message plain");
+}
+
+int
+store_message_set_channel(struct store *s, int64_t id, const char *channel)
+{
+	return store_exec_ti(s, ST_MESSAGE_SET_CHANNEL,
+	    "UPDATE messages SET channel = ? WHERE id = ?", channel, id,
+	    "message channel");
+}
+
+int
+store_messages_rethread(struct store *s, int64_t old_root, int64_t new_root)
+{
+	return store_exec_ii(s, ST_MESSAGES_RETHREAD,
+	    "UPDATE messages SET thread_of = ? WHERE thread_of = ? AND state "
+	    "IN "
+	    "('queued', 'sending')",
+	    new_root, old_root, "rethread");
+}
+
+int
+store_messages_recover(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_RECOVER,
+	    "UPDATE messages SET state = 'queued' WHERE state = 'sending'");
+
+	if (st == NULL)
+		return -1;
+	return store_exec_stmt(s, st, "recover");
+}
+
+int
+store_messages_backlog(
+    struct store *s, int64_t now, int64_t *count, int64_t *oldest_age)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_BACKLOG,
+	    "SELECT count(*), coalesce(min(created_at), 0) FROM messages WHERE "
+	    "state IN ('queued', 'sending')");
+	int rc;
+
+	*count = 0;
+	*oldest_age = 0;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t oldest = sqlite3_column_int64(st, 1);
+		*count = sqlite3_column_int64(st, 0);
+		*oldest_age = *count > 0 && oldest > 0 ? now - oldest : 0;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, "backlog");
 }

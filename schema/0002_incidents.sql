@@ -25,9 +25,11 @@ CREATE UNIQUE INDEX incidents_open_key ON incidents(key) WHERE state = 'open';
 CREATE INDEX incidents_key_closed ON incidents(key, closed_at);
 CREATE INDEX incidents_ns ON incidents(namespace, state);
 
--- The outbox. A row is written in the transaction that caused it, before
--- it is rendered ('queued'); rendering fills text and blocks ('pending', or
--- 'preview' when nothing is sent). Updates of one root collapse into one row.
+-- The outbox. A row is written in the transaction that caused it
+-- ('queued'); it is rendered when it is sent, from the state then, so
+-- updates of one root collapse into one row. 'sending' while a call is in
+-- flight (back to 'queued' at start: such a message may go out twice);
+-- 'preview' when nothing is sent; 'skipped' for what a mode cannot send.
 CREATE TABLE messages (
 	id           INTEGER PRIMARY KEY,
 	incident_id  INTEGER,
@@ -39,7 +41,7 @@ CREATE TABLE messages (
 	text         TEXT NOT NULL DEFAULT '',
 	blocks       TEXT NOT NULL DEFAULT '[]',
 	mentions     TEXT NOT NULL DEFAULT '[]',
-	state        TEXT NOT NULL,     -- queued | pending | posted | failed | preview
+	state        TEXT NOT NULL,     -- queued | sending | posted | failed | preview | skipped
 	priority     INTEGER NOT NULL DEFAULT 0,
 	broadcast    INTEGER NOT NULL DEFAULT 0,
 	created_at   INTEGER NOT NULL,
@@ -49,8 +51,10 @@ CREATE TABLE messages (
 	posted_at    INTEGER,
 	slack_channel TEXT,
 	ts           TEXT,
-	error        TEXT
+	error        TEXT,
+	plain        INTEGER NOT NULL DEFAULT 0 -- send without blocks (they were refused)
 );
-CREATE INDEX messages_due ON messages(state, not_before) WHERE state IN ('queued', 'pending');
+CREATE INDEX messages_due ON messages(state, not_before) WHERE state IN ('queued', 'sending');
+CREATE INDEX messages_thread ON messages(thread_of, state);
 CREATE INDEX messages_incident ON messages(incident_id, kind, state);
 CREATE INDEX messages_recent ON messages(created_at);
