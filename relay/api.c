@@ -8,13 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+
 #include "alert.h"
 #include "config.h"
 #include "context.h"
 #include "http_server.h"
 #include "limits.h"
 #include "relay.h"
+#include "rulebook.h"
+#include "rules.h"
 #include "store.h"
+#include "store_rule.h"
 #include "util.h"
 
 /* Parses a stored JSON object; returns new, {} when it is not one. */
@@ -316,6 +321,106 @@ fail:
 	free(l.ids);
 	json_decref(l.list);
 	http_reply_error(c->req, 503, "database: %s", store_errmsg(r->store));
+}
+
+void
+api_rules(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+	struct evbuffer *in;
+	struct ruleset *set;
+	struct rule *rule;
+	json_t *j;
+	char err[512];
+	size_t len;
+
+	if (evhttp_request_get_command(c->req) != EVHTTP_REQ_POST) {
+		http_reply_json(c->req, 200,
+		    json_pack("{s:o}", "rules", rules_to_json(r->rules)));
+		return;
+	}
+	/* POST: add or replace one rule by name. */
+	in = evhttp_request_get_input_buffer(c->req);
+	len = evbuffer_get_length(in);
+	j = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, NULL);
+	if (j == NULL) {
+		http_reply_error(c->req, 400, "body: not JSON");
+		return;
+	}
+	rule = rule_from_json(j, NULL, err, sizeof(err));
+	json_decref(j);
+	if (rule == NULL) {
+		http_reply_error(c->req, 400, "%s", err);
+		return;
+	}
+	/* The new set: the current rules with this one in its place. */
+	set = ruleset_new();
+	for (size_t i = 0; i < ruleset_count(r->rules); i++) {
+		const struct rule *x = ruleset_get(r->rules, i);
+		json_t *xj;
+		struct rule *copy;
+		if (strcmp(rule_name(x), rule_name(rule)) == 0)
+			continue;
+		xj = rule_to_json(x);
+		copy = rule_from_json(xj, NULL, err, sizeof(err));
+		json_decref(xj);
+		if (copy == NULL ||
+		    ruleset_add(set, copy, err, sizeof(err)) != 0)
+			goto fail;
+	}
+	j = rule_to_json(rule);
+	if (ruleset_add(set, rule, err, sizeof(err)) != 0) {
+		json_decref(j);
+		rule = NULL;
+		goto fail;
+	}
+	rule = NULL;
+	ruleset_sort(set);
+	if (rulebook_replace(
+	        r->store, set, NULL, relay_now(r), err, sizeof(err)) != 0) {
+		json_decref(j);
+		ruleset_free(set);
+		http_reply_error(c->req, 503, "%s", err);
+		return;
+	}
+	ruleset_free(r->rules);
+	r->rules = set;
+	store_changed(r->store); /* our own write is not news */
+	http_reply_json(c->req, 201, j);
+	return;
+fail:
+	rule_free(rule);
+	ruleset_free(set);
+	http_reply_error(c->req, 400, "%s", err);
+}
+
+void
+api_rule_delete(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+	struct ruleset *set;
+	char err[512];
+	int rc;
+
+	if (store_begin(r->store) != 0 ||
+	    (rc = store_rule_delete(r->store, c->tail)) < 0 ||
+	    store_commit(r->store) != 0) {
+		store_rollback(r->store);
+		http_reply_error(
+		    c->req, 503, "database: %s", store_errmsg(r->store));
+		return;
+	}
+	if (rc == 0) {
+		http_reply_error(c->req, 404, "no rule named %s", c->tail);
+		return;
+	}
+	set = rulebook_load(r->store, err, sizeof(err));
+	if (set != NULL) {
+		ruleset_free(r->rules);
+		r->rules = set;
+	}
+	store_changed(r->store);
+	evhttp_send_reply(c->req, 204, "No Content", NULL);
 }
 
 void

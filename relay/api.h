@@ -10,6 +10,8 @@ struct http_ctx;
 void api_alerts(struct http_ctx *c);
 void api_incidents(struct http_ctx *c);
 void api_messages(struct http_ctx *c);
+void api_rules(struct http_ctx *c);
+void api_rule_delete(struct http_ctx *c);
 void api_healthz(struct http_ctx *c);
 void api_readyz(struct http_ctx *c);
 

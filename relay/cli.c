@@ -3,6 +3,7 @@
  * event loop (check, migrate, backup, version); see cli.h.
  */
 #include "cli.h"
+#include "cli_rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "pipeline.h"
 #include "relay.h"
 #include "render.h"
+#include "rules.h"
 #include "webhook.h"
 #include "store.h"
 #include "util.h"
@@ -65,6 +67,15 @@ static const struct command commands[] = {
         "with --no-db; never writes and never uses the network. The dialect\n"
         "comes from the body's \"version\" (\"4\": Alertmanager, else "
         "Grafana)."},
+    {"rules", 0, 1, 2,
+        "rules [-c FILE] list|import DIR|export|test PAYLOAD.json",
+        "Rules live in the database (the daemon notices changes within 2 s).\n"
+        "  list                the rules in evaluation order\n"
+        "  import DIR          replaces them with DIR's *.yaml files, all or\n"
+        "                      nothing, and prints what changed (+ ~ -)\n"
+        "  export              prints them as YAML that imports back\n"
+        "  test PAYLOAD.json   per alert of a webhook body: the rules that\n"
+        "                      match and why, mentions, channel, reminder"},
     {"version", 0, 0, 0, "version", "Prints the version."},
 };
 
@@ -323,9 +334,9 @@ cmd_backup(const struct cli_args *a)
 	return rc;
 }
 
-/* Reads a whole file of at most max bytes; returns new or NULL (err set). */
-static char *
-read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+char *
+cli_read_file(
+    const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	struct buf b = BUF_INIT;
@@ -351,6 +362,17 @@ read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
 	return buf_steal(&b);
 }
 
+enum alert_source
+cli_dialect(json_t *body)
+{
+	json_t *v =
+	    json_is_object(body) ? json_object_get(body, "version") : NULL;
+
+	return json_is_string(v) && strcmp(json_string_value(v), "4") == 0
+	    ? ALERT_SRC_ALERTMANAGER
+	    : ALERT_SRC_GRAFANA;
+}
+
 struct render_out {
 	json_t *list;
 	int64_t after; /* messages with a larger id are this payload's */
@@ -373,12 +395,23 @@ render_row(void *arg, const struct store_message *m)
 		snprintf(ns, sizeof(ns), "%s", inc.namespace);
 	}
 	blocks = json_loads(m->blocks, 0, NULL);
-	msg = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s}", "kind",
-	    m->kind, "incident", key, "namespace", ns, "channel", m->channel,
-	    "text", m->text, "blocks", blocks != NULL ? blocks : json_array(),
-	    "thread_of", m->thread_of > 0 ? json_string(key) : json_null(),
-	    "mentions", json_array(), "decisions", json_array(), "state",
-	    m->state);
+	{
+		json_t *detail = json_loads(m->detail, 0, NULL);
+		json_t *dec = json_object_get(detail, "decisions");
+		json_t *mentions = json_loads(m->mentions, 0, NULL);
+		msg = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:O,s:s}",
+		    "kind", m->kind, "incident", key, "namespace", ns,
+		    "channel", m->channel, "text", m->text, "blocks",
+		    blocks != NULL ? blocks : json_array(), "thread_of",
+		    m->thread_of > 0 ? json_string(key) : json_null(),
+		    "mentions",
+		    json_is_array(mentions) ? mentions : json_array(),
+		    "decisions", json_is_array(dec) ? dec : json_array(),
+		    "state", m->state);
+		if (!json_is_array(mentions))
+			json_decref(mentions);
+		json_decref(detail);
+	}
 	if (msg != NULL)
 		json_array_insert_new(o->list, 0, msg);
 	return 0;
@@ -421,7 +454,7 @@ cmd_render(const struct cli_args *a)
 		rc = 2;
 		goto done;
 	}
-	body = read_file(
+	body = cli_read_file(
 	    a->words[0], LIMIT_MAX_BODY_DEFAULT, &len, err, sizeof(err));
 	if (body == NULL) {
 		fprintf(stderr, "alert-delivery: %s\n", err);
@@ -438,14 +471,12 @@ cmd_render(const struct cli_args *a)
 		fprintf(stderr, "alert-delivery: %s\n", err);
 		goto done;
 	}
+	r.rules = cli_rules_current(cfg, r.store);
+	if (r.rules == NULL)
+		goto done;
 	memset(&j, 0, sizeof(j));
 	probe = json_loadb(body, len, 0, NULL);
-	j.source = json_is_object(probe) &&
-	        json_is_string(json_object_get(probe, "version")) &&
-	        strcmp(json_string_value(json_object_get(probe, "version")),
-	            "4") == 0
-	    ? ALERT_SRC_ALERTMANAGER
-	    : ALERT_SRC_GRAFANA;
+	j.source = cli_dialect(probe);
 	json_decref(probe);
 	memset(&opts, 0, sizeof(opts));
 	opts.namespace_labels = &cfg->grouping.namespace_labels;
@@ -491,6 +522,7 @@ done:
 	free(body);
 	store_close(r.store);
 	render_free(r.render);
+	ruleset_free(r.rules);
 	config_free(cfg);
 	return rc;
 }
@@ -511,5 +543,7 @@ cli_run(const struct cli_args *a)
 		return cmd_backup(a);
 	if (strcmp(a->command, "render") == 0)
 		return cmd_render(a);
+	if (strcmp(a->command, "rules") == 0)
+		return cli_rules(a);
 	return usage_error("unknown command ", a->command);
 }

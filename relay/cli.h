@@ -5,6 +5,12 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "alert.h"
+
 #define CLI_MAX_WORDS 16
 
 struct cli_args {
@@ -30,6 +36,13 @@ int cli_parse(int argc, char **argv, struct cli_args *a);
 
 /* Prints the help of a command (or the overview for NULL) on stdout. */
 void cli_help(const char *command);
+
+/* Reads a whole file of at most max bytes; returns new or NULL (err set). */
+char *cli_read_file(
+    const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
+/* The webhook dialect of a parsed body: "version": "4" is Alertmanager. */
+enum alert_source cli_dialect(json_t *body);
 
 /* Runs every command but serve. Returns the exit status (0, 1, 2). */
 int cli_run(const struct cli_args *a);

@@ -440,3 +440,44 @@ context_sample(const struct config *cfg, const char *kind, int64_t now)
 	context_finish(ctx, cfg);
 	return ctx;
 }
+
+void
+context_set_mentions(json_t *ctx, json_t *targets)
+{
+	json_t *mentions = json_array(), *reasons = json_array(), *v, *x;
+	struct buf text = BUF_INIT;
+	const char *k;
+	size_t i;
+
+	json_object_foreach(targets, k, v)
+	{
+		json_array_append_new(mentions, json_string(k));
+		if (text.len > 0)
+			buf_addc(&text, ' ');
+		buf_adds(&text, k);
+		json_array_foreach(json_object_get(v, "rules"), i, x)
+		{
+			size_t j;
+			json_t *r;
+			int seen = 0;
+			json_array_foreach(reasons, j, r)
+			{
+				if (json_equal(json_object_get(r, "rule"), x))
+					seen = 1;
+			}
+			if (!seen && json_is_string(x))
+				json_array_append_new(reasons,
+				    json_pack("{s:O,s:s}", "rule", x, "why",
+				        json_string_value(
+				            json_object_get(v, "why"))
+				            ? json_string_value(
+				                  json_object_get(v, "why"))
+				            : ""));
+		}
+	}
+	mark_ends(reasons);
+	json_object_set_new(ctx, "mentions", mentions);
+	json_object_set_new(ctx, "mention_text", json_string(buf_str(&text)));
+	json_object_set_new(ctx, "reasons", reasons);
+	buf_free(&text);
+}

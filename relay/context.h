@@ -37,6 +37,12 @@ void context_add_alert(json_t *ctx, const struct config *cfg,
 /* Computes what depends on every alert (common labels, links, summary). */
 void context_finish(json_t *ctx, const struct config *cfg);
 
+/*
+ * Sets the mentions of the message from targets (borrowed): an object
+ * target -> {"rules": [...], "why": "..."} (see mention.h).
+ */
+void context_set_mentions(json_t *ctx, json_t *targets);
+
 /* Keeps the first `cap` alerts and sets more_count/has_more. */
 void context_cap(json_t *ctx, size_t cap);
 

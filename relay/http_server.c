@@ -47,6 +47,8 @@ static const struct route routes[] = {
     {"/api/v1/alerts", 0, M_GET, api_alerts, GUARD_ADMIN},
     {"/api/v1/incidents", 0, M_GET, api_incidents, GUARD_ADMIN},
     {"/api/v1/messages", 0, M_GET, api_messages, GUARD_ADMIN},
+    {"/api/v1/rules", 0, M_GET | M_POST, api_rules, GUARD_ADMIN},
+    {"/api/v1/rules/", 1, EVHTTP_REQ_DELETE, api_rule_delete, GUARD_ADMIN},
     {"/healthz", 0, M_GET, api_healthz, GUARD_NONE},
     {"/readyz", 0, M_GET, api_readyz, GUARD_NONE},
 };
@@ -350,6 +352,7 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 		evbuffer_add(out, "\n", 1);
 	}
 	switch (code) {
+	case 201: reason = "Created"; break;
 	case 202: reason = "Accepted"; break;
 	case 405: reason = "Method Not Allowed"; break;
 	case 413: reason = "Payload Too Large"; break;

@@ -19,6 +19,8 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "render.h"
+#include "rulebook.h"
+#include "rules.h"
 #include "relay.h"
 #include "store.h"
 #include "util.h"
@@ -40,6 +42,7 @@ struct loop_timers {
 	struct event *lag;
 	int64_t lag_expected;
 	struct event *drain; /* SIGTERM: waits for calls in flight */
+	struct event *watch; /* notices rules changed by the CLI */
 	int64_t stop_deadline;
 };
 
@@ -148,6 +151,31 @@ on_lag(evutil_socket_t fd, short what, void *arg)
 	t->lag_expected = now + LAG_PROBE_MS;
 }
 
+/* The CLI and other processes write rules to the database directly:
+ * notice it (SPEC section 2: within 2 seconds) and load them again. */
+static void
+on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_timers *t = arg;
+	struct relay *r = t->relay;
+	struct ruleset *set;
+	char err[1024];
+
+	if (!store_changed(r->store))
+		return;
+	set = rulebook_load(r->store, err, sizeof(err));
+	if (set == NULL) {
+		log_event(LOG_ERROR,
+		    "rules in the database do not load; the old "
+		    "ones stay",
+		    "error", err, NULL);
+		return;
+	}
+	ruleset_free(r->rules);
+	r->rules = set;
+	log_event(LOG_INFO, "rules reloaded from the database", NULL);
+}
+
 static int
 serve(const struct cli_args *a)
 {
@@ -206,6 +234,14 @@ serve(const struct cli_args *a)
 		    err, NULL);
 		goto done;
 	}
+	if (rulebook_bootstrap(
+	        r.store, r.cfg->rules, relay_now(&r), err, sizeof(err)) != 0 ||
+	    (r.rules = rulebook_load(r.store, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		rc = 2;
+		goto done;
+	}
+	store_changed(r.store); /* the baseline for on_watch */
 	r.migrated = 1;
 	store_checkpointer_start(r.store, 1000);
 
@@ -244,12 +280,16 @@ serve(const struct cli_args *a)
 	t.sigint = evsignal_new(r.base, SIGINT, on_stop, &t);
 	t.sighup = evsignal_new(r.base, SIGHUP, on_reload, &t);
 	t.lag = event_new(r.base, -1, EV_PERSIST, on_lag, &t);
+	t.watch = event_new(r.base, -1, EV_PERSIST, on_watch, &t);
 	evsignal_add(t.sigterm, NULL);
 	evsignal_add(t.sigint, NULL);
 	evsignal_add(t.sighup, NULL);
 	{
 		struct timeval tv = {0, LAG_PROBE_MS * 1000};
 		evtimer_add(t.lag, &tv);
+		tv.tv_sec = 1;
+		tv.tv_usec = 0;
+		evtimer_add(t.watch, &tv);
 	}
 	/* Jobs accepted before a crash or stop are applied now, and messages
 	 * queued then are rendered. */
@@ -268,6 +308,7 @@ done:
 		event_free(t.sigint);
 		event_free(t.sighup);
 		event_free(t.lag);
+		event_free(t.watch);
 	}
 	if (t.drain != NULL)
 		event_free(t.drain);
@@ -277,6 +318,7 @@ done:
 	outbox_free(r.outbox);
 	http_client_free(r.http_client);
 	render_free(r.render);
+	ruleset_free(r.rules);
 	if (r.base != NULL)
 		event_base_free(r.base);
 	if (ec != NULL)

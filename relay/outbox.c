@@ -18,6 +18,7 @@
 #include "render.h"
 #include "slack.h"
 #include "store.h"
+#include "store_rule.h"
 #include "util.h"
 
 /* Messages looked at per turn: a turn stays well under a millisecond. */
@@ -115,7 +116,7 @@ add_alert(void *arg, const struct store_alert_row *r)
 static int
 render_row(struct relay *r, int64_t incident_id, const char *kind,
     const char *template, const char *detail, int64_t now, char **text,
-    char **blocks, char *err, size_t errlen)
+    char **blocks, char **mentions, char *err, size_t errlen)
 {
 	const struct config *cfg = r->cfg;
 	struct store_incident inc;
@@ -137,6 +138,32 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 	f.ctx = context_begin(cfg, &inc, &counts, kind, detail, now);
 	if (strcmp(tmpl, "root") == 0)
 		tmpl = inc.open ? "firing" : "resolved";
+	{
+		/* The root shows everyone its incident mentioned; a reply the
+		 * targets it was queued for. */
+		json_t *targets = json_object();
+		if (strcmp(kind, "root") == 0 || strcmp(kind, "update") == 0) {
+			if (store_mentions_of(r->store, incident_id, targets) !=
+			    0) {
+				json_decref(targets);
+				json_decref(f.ctx);
+				return -1;
+			}
+		} else {
+			json_t *d = json_loads(detail, 0, NULL);
+			json_t *t = json_object_get(d, "targets");
+			if (json_is_object(t))
+				json_object_update(targets, t);
+			json_decref(d);
+		}
+		context_set_mentions(f.ctx, targets);
+		/* What this message pings: an edit notifies nobody. */
+		*mentions = strcmp(kind, "update") == 0
+		    ? xstrdup("[]")
+		    : json_dumps(
+		          json_object_get(f.ctx, "mentions"), JSON_COMPACT);
+		json_decref(targets);
+	}
 	if (store_incident_alerts(
 	        r->store, incident_id, CONTEXT_MAX_ALERTS, add_alert, &f) < 0) {
 		json_decref(f.ctx);
@@ -215,17 +242,18 @@ due_list_free(struct due_list *l)
 /* Renders d into *text and *blocks (new). 1 ok, 0 failed for good, -1 db. */
 static int
 render_due(struct relay *r, const struct due *d, int64_t now, char **text,
-    char **blocks, char *err, size_t errlen)
+    char **blocks, char **mentions, char *err, size_t errlen)
 {
 	if (d->incident_id <= 0) {
 		/* Messages without an incident (digests) are rendered when
 		 * they are queued. */
 		*text = xstrdup(d->text);
 		*blocks = xstrdup(d->blocks);
+		*mentions = xstrdup("[]");
 		return 1;
 	}
 	return render_row(r, d->incident_id, d->kind, d->template, d->detail,
-	    now, text, blocks, err, errlen);
+	    now, text, blocks, mentions, err, errlen);
 }
 
 int
@@ -240,9 +268,9 @@ outbox_render_due(struct relay *r, int64_t due, int max)
 	if (store_messages_due(r->store, due, (size_t)max, collect_due, &l) < 0)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
-		char *text = NULL, *blocks = NULL, err[512];
-		int ok = render_due(
-		    r, &l.v[i], now, &text, &blocks, err, sizeof(err));
+		char *text = NULL, *blocks = NULL, *mentions = NULL, err[512];
+		int ok = render_due(r, &l.v[i], now, &text, &blocks, &mentions,
+		    err, sizeof(err));
 		if (ok < 0)
 			rc = -1;
 		else if (ok == 0) {
@@ -252,9 +280,11 @@ outbox_render_due(struct relay *r, int64_t due, int max)
 			    "[]", "[]", "failed", err, now);
 		} else
 			rc = store_message_rendered(r->store, l.v[i].id, text,
-			    blocks, "[]", "preview", NULL, now);
+			    blocks, mentions != NULL ? mentions : "[]",
+			    "preview", NULL, now);
 		free(text);
 		free(blocks);
+		free(mentions);
 	}
 	if (rc == 0)
 		rc = store_commit(r->store);
@@ -412,7 +442,7 @@ dispatch(struct outbox *o)
 	const struct config *cfg = r->cfg;
 	struct due_list l = {NULL, 0};
 	struct due **go = NULL;
-	char **texts = NULL, **blocks = NULL;
+	char **texts = NULL, **blocks = NULL, **mentions = NULL;
 	enum method *methods = NULL;
 	size_t ngo = 0;
 	int64_t now = relay_now(r), wake = 0;
@@ -430,6 +460,7 @@ dispatch(struct outbox *o)
 	go = xcalloc(l.n + 1, sizeof(*go));
 	texts = xcalloc(l.n + 1, sizeof(*texts));
 	blocks = xcalloc(l.n + 1, sizeof(*blocks));
+	mentions = xcalloc(l.n + 1, sizeof(*mentions));
 	methods = xcalloc(l.n + 1, sizeof(*methods));
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
 		struct due *d = &l.v[i];
@@ -460,8 +491,8 @@ dispatch(struct outbox *o)
 				wake = now + w;
 			continue;
 		}
-		ok = render_due(
-		    r, d, now, &texts[ngo], &blocks[ngo], err, sizeof(err));
+		ok = render_due(r, d, now, &texts[ngo], &blocks[ngo],
+		    &mentions[ngo], err, sizeof(err));
 		if (ok < 0) {
 			rc = -1;
 			break;
@@ -473,8 +504,9 @@ dispatch(struct outbox *o)
 			o->stats.failed[kind_index(d->kind)]++;
 			continue;
 		}
-		if (store_message_sending(
-		        r->store, d->id, texts[ngo], blocks[ngo], "[]") != 0) {
+		if (store_message_sending(r->store, d->id, texts[ngo],
+		        blocks[ngo],
+		        mentions[ngo] != NULL ? mentions[ngo] : "[]") != 0) {
 			rc = -1;
 			break;
 		}
@@ -498,13 +530,15 @@ dispatch(struct outbox *o)
 		store_rollback(r->store);
 		wake = now + 1000;
 	}
-	for (size_t i = 0; i < ngo; i++) {
+	for (size_t i = 0; i <= ngo && i < l.n; i++) {
 		free(texts[i]);
 		free(blocks[i]);
+		free(mentions[i]);
 	}
 	free(go);
 	free(texts);
 	free(blocks);
+	free(mentions);
 	free(methods);
 	if (l.n == OUTBOX_BATCH && o->inflight < OUTBOX_MAX_INFLIGHT &&
 	    ngo > 0) {

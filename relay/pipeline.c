@@ -17,9 +17,12 @@
 #include "incident.h"
 #include "limits.h"
 #include "log.h"
+#include "mention.h"
 #include "outbox.h"
 #include "relay.h"
+#include "rules.h"
 #include "store.h"
+#include "store_rule.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -42,7 +45,14 @@ struct touch {
 	size_t resolved;   /* alerts that resolved */
 	size_t stale;      /* of which: not re-sent for resolve_after */
 	int64_t truncated; /* what the body said it dropped (-1: no body) */
+	json_t *targets;   /* mention targets the rules decided (object) */
+	json_t *decisions; /* per alert: rules, mentions, why (for render) */
+	int64_t remind;    /* smallest remind_every of deciding rules, -1 */
+	int loud;          /* a firing alert not decided silent */
 };
+
+/* Decisions kept per incident for `render` and the API. */
+#define TOUCH_MAX_DECISIONS 20
 
 struct apply {
 	struct relay *relay;
@@ -67,13 +77,95 @@ touch(struct apply *ap, int64_t incident_id)
 	memset(&ap->touched[ap->ntouched], 0, sizeof(*ap->touched));
 	ap->touched[ap->ntouched].incident_id = incident_id;
 	ap->touched[ap->ntouched].truncated = -1;
+	ap->touched[ap->ntouched].targets = json_object();
+	ap->touched[ap->ntouched].decisions = json_array();
+	ap->touched[ap->ntouched].remind = -1;
 	return &ap->touched[ap->ntouched++];
+}
+
+static void
+touches_free(struct apply *ap)
+{
+	for (size_t i = 0; i < ap->ntouched; i++) {
+		json_decref(ap->touched[i].targets);
+		json_decref(ap->touched[i].decisions);
+	}
+	free(ap->touched);
+	ap->touched = NULL;
+	ap->ntouched = 0;
+}
+
+struct fires_arg {
+	struct store *store;
+	const char *id;
+	int64_t now;
+};
+
+static int64_t
+fires_of(void *arg, int64_t window)
+{
+	struct fires_arg *f = arg;
+	return store_episode_count(f->store, f->id, f->now - window);
+}
+
+/* SPEC section 8 for one firing alert (its episode already recorded). */
+static void
+decide(struct apply *ap, const char *id, const struct alert *a,
+    int64_t notifications, struct rule_decision *d)
+{
+	struct relay *r = ap->relay;
+	struct rule_input in;
+	struct fires_arg f = {r->store, id, ap->now};
+
+	memset(&in, 0, sizeof(in));
+	in.labels = &a->labels;
+	in.annotations = &a->annotations;
+	in.values = a->values;
+	in.nvalues = a->nvalues;
+	in.default_value_ref = &r->cfg->grouping.value_ref;
+	in.notifications = notifications;
+	in.fires = fires_of;
+	in.fires_arg = &f;
+	rules_decide(r->rules, &in, d);
+	/* The kube-prometheus heartbeat is never posted unless a rule says
+	 * so; its arrivals are a metric. */
+	if (!d->matched && strcmp(a->alertname, "Watchdog") == 0)
+		d->silent = 1;
+}
+
+/* Adds an alert's decision to its incident's touch. */
+static void
+note_decision(struct apply *ap, struct touch *t, const struct alert *a,
+    const struct rule_decision *d)
+{
+	const struct config *cfg = ap->relay->cfg;
+	json_t *rules, *items;
+
+	mention_collect(d, NULL, cfg->slack.fallback_mention, t->targets);
+	if (!d->silent)
+		t->loud = 1;
+	if (d->remind_every >= 0 &&
+	    (t->remind < 0 || d->remind_every < t->remind))
+		t->remind = d->remind_every;
+	if (json_array_size(t->decisions) >= TOUCH_MAX_DECISIONS)
+		return;
+	rules = json_array();
+	items = json_array();
+	for (size_t i = 0; i < d->nhits; i++)
+		json_array_append_new(rules, json_string(d->hits[i].rule));
+	for (size_t i = 0; i < d->nmentions; i++)
+		json_array_append_new(items, json_string(d->mentions[i].item));
+	json_array_append_new(t->decisions,
+	    json_pack("{s:s,s:o,s:o,s:s}", "alert", a->fingerprint, "rules",
+	        rules, "mentions", items, "why",
+	        d->nhits > 0 ? d->hits[d->nhits - 1].why : "no rule matched"));
 }
 
 /* The incident a newly firing alert belongs to: the open one of its key, a
  * recently closed one (reopened), or a new one. Returns its id or -1. */
 static int64_t
-incident_for(struct apply *ap, const struct alert *a)
+incident_for(
+    struct apply *ap, const struct alert *a, const struct rule_decision *d)
 {
 	struct relay *r = ap->relay;
 	const struct config *cfg = r->cfg;
@@ -103,12 +195,17 @@ incident_for(struct apply *ap, const struct alert *a)
 			touch(ap, id)->reopened = 1;
 		goto done;
 	}
-	/* The channel is decided once, here, and pinned. */
+	/* The channel is decided once, here, and pinned: the rule's, else
+	 * the default (the catalog team's channel comes with the catalog). */
 	incident_labels_json(a, &cfg->grouping.incident_labels, &labels);
 	sev = kvlist_get(&a->labels, "severity");
 	id = store_incident_create(r->store, buf_str(&key), a->namespace,
-	    a->alertname, buf_str(&labels), cfg->slack.default_channel,
+	    a->alertname, buf_str(&labels),
+	    d->channel != NULL ? d->channel : cfg->slack.default_channel,
 	    sev != NULL ? sev : "", ap->now);
+	if (id > 0 && d->silent &&
+	    store_incident_set_silent(r->store, id, 1) != 0)
+		id = -1;
 	if (id > 0)
 		touch(ap, id)->opened = 1;
 done:
@@ -125,8 +222,10 @@ apply_alert(
 	struct relay *r = ap->relay;
 	struct store_alert_prev prev;
 	struct incident_prev ip;
+	struct rule_decision d;
 	char id[160];
 	int64_t notifications, first_seen = ap->now, incident_id;
+	int firing = a->status == ALERT_FIRING;
 
 	alert_id(b->source, a, id, sizeof(id));
 	if (store_alert_prev(r->store, id, &prev) != 0)
@@ -143,12 +242,14 @@ apply_alert(
 	switch (incident_classify(&ip, a)) {
 	case INCIDENT_FIRING:
 		notifications = 1;
-		incident_id = incident_for(ap, a);
-		if (incident_id < 0)
-			return -1;
+		/* The episode first: `fires` counts the current one. */
 		if (store_episode_start(r->store, id,
 		        a->starts_at != 0 ? a->starts_at : ap->now,
 		        ap->now) != 0)
+			return -1;
+		decide(ap, id, a, notifications, &d);
+		incident_id = incident_for(ap, a, &d);
+		if (incident_id < 0)
 			return -1;
 		break;
 	case INCIDENT_RESOLVED:
@@ -163,14 +264,19 @@ apply_alert(
 		incident_id = 0;
 		break;
 	case INCIDENT_NONE:
-		if (a->status == ALERT_FIRING)
+		/* A re-send: values may have moved, so the rules may now
+		 * decide more mentions (an escalation). */
+		if (firing) {
 			notifications++;
+			decide(ap, id, a, notifications, &d);
+		}
 		break;
 	}
-	if (incident_id > 0 && a->status == ALERT_FIRING) {
+	if (incident_id > 0 && firing) {
 		struct touch *t = touch(ap, incident_id);
 		if ((int64_t)b->truncated > t->truncated)
 			t->truncated = (int64_t)b->truncated;
+		note_decision(ap, t, a, &d);
 	}
 	ap->applied++;
 	return store_alert_put(r->store, id, b->source, b->group_key, a,
@@ -304,6 +410,101 @@ reply(struct apply *ap, const struct store_incident *inc, const char *tmpl,
 	return store_message_add(ap->relay->store, &m) < 0 ? -1 : 0;
 }
 
+/*
+ * Records the targets of t not mentioned yet in the incident and returns
+ * them (new object; empty when none). Each target is mentioned once while
+ * its incident is open (SPEC section 8).
+ */
+static json_t *
+new_targets(struct apply *ap, int64_t incident_id, const struct touch *t)
+{
+	json_t *fresh = json_object(), *v;
+	const char *k;
+
+	json_object_foreach(t->targets, k, v)
+	{
+		char *body;
+		int seen = store_mentioned(ap->relay->store, incident_id, k);
+		if (seen < 0)
+			goto fail;
+		if (seen)
+			continue;
+		body = json_dumps(v, JSON_COMPACT);
+		if (body == NULL ||
+		    store_mention_put(
+		        ap->relay->store, incident_id, k, body, ap->now) != 0) {
+			free(body);
+			goto fail;
+		}
+		free(body);
+		json_object_set(fresh, k, v);
+	}
+	return fresh;
+fail:
+	json_decref(fresh);
+	return NULL;
+}
+
+/* Queues the root of an incident; its mentions are in the incident's
+ * mention memory, its decisions in the detail. */
+static int
+post_root(struct apply *ap, const struct store_incident *inc,
+    const struct touch *t, int mentions)
+{
+	struct relay *r = ap->relay;
+	struct store_message m;
+	json_t *detail = json_pack(
+	    "{s:s,s:O}", "event", "opened", "decisions", t->decisions);
+	char *text = json_dumps(detail, JSON_COMPACT);
+	int64_t root;
+
+	memset(&m, 0, sizeof(m));
+	m.incident_id = inc->id;
+	m.kind = "root";
+	m.template = "root";
+	m.channel = inc->channel;
+	m.detail = text;
+	m.priority = incident_priority(inc->severity, mentions);
+	m.created_at = ap->now;
+	m.not_before = ap->now;
+	root = store_message_add(r->store, &m);
+	free(text);
+	json_decref(detail);
+	if (root < 0 || store_incident_set_root(r->store, inc->id, root) != 0)
+		return -1;
+	return 0;
+}
+
+/* A mention that is not in the root goes in a thread reply broadcast to
+ * the channel: Slack notifies for new messages only, never for edits. */
+static int
+escalate(struct apply *ap, const struct store_incident *inc,
+    const struct touch *t, json_t *targets)
+{
+	struct store_message m;
+	json_t *detail = json_pack("{s:s,s:I,s:O,s:O}", "event", "escalated",
+	    "count", (json_int_t)json_object_size(targets), "targets", targets,
+	    "decisions", t->decisions);
+	char *text = json_dumps(detail, JSON_COMPACT);
+	int64_t id;
+
+	memset(&m, 0, sizeof(m));
+	m.incident_id = inc->id;
+	m.kind = "reply";
+	m.template = "update";
+	m.channel = inc->channel;
+	m.thread_of = inc->root_id;
+	m.detail = text;
+	m.broadcast = 1;
+	m.priority = incident_priority(inc->severity, 1);
+	m.created_at = ap->now;
+	m.not_before = ap->now;
+	id = inc->root_id > 0 ? store_message_add(ap->relay->store, &m) : 0;
+	free(text);
+	json_decref(detail);
+	return id < 0 ? -1 : 0;
+}
+
 /* Turns what happened to one incident into its messages. */
 static int
 finish_incident(struct apply *ap, const struct touch *t)
@@ -311,14 +512,13 @@ finish_incident(struct apply *ap, const struct touch *t)
 	struct relay *r = ap->relay;
 	struct store_incident inc;
 	struct store_incident_counts counts;
+	json_t *fresh = NULL;
 	int found = store_incident_get(r->store, t->incident_id, &inc);
+	int rc = -1;
 
 	if (found <= 0)
 		return found;
 	if (store_incident_counts(r->store, inc.id, &counts) != 0)
-		return -1;
-	if (t->truncated >= 0 && t->truncated != inc.truncated &&
-	    store_incident_set_truncated(r->store, inc.id, t->truncated) != 0)
 		return -1;
 	/* inc's strings live in a statement that the calls below reuse:
 	 * keep what is needed. */
@@ -329,54 +529,80 @@ finish_incident(struct apply *ap, const struct touch *t)
 	inc.severity = severity;
 	inc.key = inc.namespace = inc.alertname = inc.labels = NULL;
 	inc.slack_channel = inc.slack_ts = NULL;
-
-	if (t->opened) {
-		struct store_message m;
-		int64_t root;
-
+	if (t->truncated >= 0 && t->truncated != inc.truncated &&
+	    store_incident_set_truncated(r->store, inc.id, t->truncated) != 0)
+		return -1;
+	if (t->remind >= 0 &&
+	    (inc.remind_every < 0 || t->remind < inc.remind_every) &&
+	    store_incident_set_remind(r->store, inc.id, t->remind) != 0)
+		return -1;
+	/* A silent incident speaks once an alert that is not silent fires
+	 * in it: it is then posted as if it opened now. */
+	if (inc.silent && t->loud && counts.firing > 0) {
+		if (store_incident_set_silent(r->store, inc.id, 0) != 0)
+			return -1;
+		inc.silent = 0;
+		if (inc.root_id <= 0) {
+			struct touch t2 = *t;
+			t2.opened = 1;
+			return finish_incident(ap, &t2);
+		}
+	}
+	if (inc.silent) {
+		/* Recorded, never posted. */
 		if (counts.firing == 0)
 			return store_incident_close(
 			    r->store, inc.id, ap->now, 0);
-		memset(&m, 0, sizeof(m));
-		m.incident_id = inc.id;
-		m.kind = "root";
-		m.template = "root";
-		m.channel = inc.channel;
-		m.priority = incident_priority(inc.severity, 0);
-		m.created_at = ap->now;
-		m.not_before = ap->now;
-		root = store_message_add(r->store, &m);
-		if (root < 0 ||
-		    store_incident_set_root(r->store, inc.id, root) != 0)
-			return -1;
 		return 0;
+	}
+	fresh = new_targets(ap, inc.id, t);
+	if (fresh == NULL)
+		return -1;
+
+	if (t->opened) {
+		if (counts.firing == 0)
+			rc = store_incident_close(r->store, inc.id, ap->now, 0);
+		else
+			rc =
+			    post_root(ap, &inc, t, json_object_size(fresh) > 0);
+		goto done;
 	}
 	if (counts.firing == 0) {
 		int stale = t->stale > 0 && t->stale == t->resolved;
 		if (store_incident_close(r->store, inc.id, ap->now, stale) != 0)
-			return -1;
-		if (t->reopened)
-			return 0; /* fired again and resolved at once: nothing
-			             to say */
+			goto done;
+		if (t->reopened) {
+			rc = 0; /* fired again and resolved at once: nothing to
+			           say */
+			goto done;
+		}
 		if (refresh_root(ap, &inc, 1) != 0 ||
 		    reply(ap, &inc, "reply",
 		        stale ? "resolved_stale" : "resolved",
 		        t->resolved) != 0)
-			return -1;
-		return 0;
+			goto done;
+		rc = 0;
+		goto done;
 	}
-	if (t->reopened)
-		return refresh_root(ap, &inc, 1) != 0 ||
+	if (json_object_size(fresh) > 0 && escalate(ap, &inc, t, fresh) != 0)
+		goto done;
+	if (t->reopened) {
+		rc = refresh_root(ap, &inc, 1) != 0 ||
 		        reply(ap, &inc, "update", "firing_again",
 		            (size_t)counts.firing) != 0
 		    ? -1
 		    : 0;
+		goto done;
+	}
 	if (t->joined > 0 &&
 	    reply(ap, &inc, "update", "joined", t->joined) != 0)
-		return -1;
-	if (t->joined > 0 || t->resolved > 0)
-		return refresh_root(ap, &inc, 0);
-	return 0;
+		goto done;
+	rc = t->joined > 0 || t->resolved > 0 || json_object_size(fresh) > 0
+	    ? refresh_root(ap, &inc, 0)
+	    : 0;
+done:
+	json_decref(fresh);
+	return rc;
 }
 
 static int
@@ -441,10 +667,10 @@ pipeline_run_once(struct relay *r, int max)
 		log_event(LOG_ERROR, "job processing failed", "error",
 		    store_errmsg(r->store), NULL);
 		store_rollback(r->store);
-		free(ap.touched);
+		touches_free(&ap);
 		return -1;
 	}
-	free(ap.touched);
+	touches_free(&ap);
 	if (store_commit(r->store) != 0) {
 		log_event(LOG_ERROR, "job commit failed", "error",
 		    store_errmsg(r->store), NULL);
@@ -500,7 +726,7 @@ pipeline_sweep(struct relay *r)
 		store_rollback(r->store);
 	else if (sl.ids.n > 0 && r->outbox != NULL)
 		outbox_kick(r->outbox);
-	free(ap.touched);
+	touches_free(&ap);
 	free(sl.incidents);
 	strlist_free(&sl.ids);
 	return rc;

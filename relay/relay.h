@@ -18,6 +18,7 @@ struct pipeline;
 struct outbox;
 struct render;
 struct http_client;
+struct ruleset;
 
 /* Counters kept until they are exported by /metrics. */
 struct relay_stats {
@@ -38,9 +39,10 @@ struct relay {
 	struct outbox *outbox;
 	struct render *render; /* templates; replaced whole on reload */
 	struct http_client *http_client; /* Slack and the catalog */
-	int64_t started_at;              /* Unix ms */
-	int64_t clock_offset_ms;         /* tests shift the clock
-	                                    (ALERT_DELIVERY_CLOCK_OFFSET) */
+	struct ruleset *rules;   /* from the database; replaced on change */
+	int64_t started_at;      /* Unix ms */
+	int64_t clock_offset_ms; /* tests shift the clock
+	                            (ALERT_DELIVERY_CLOCK_OFFSET) */
 	int stopping;
 	int migrated;        /* schema current: ready to serve */
 	int64_t loop_lag_ms; /* last measured event-loop delay */

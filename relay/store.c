@@ -421,8 +421,8 @@ int
 store_import_readonly(
     struct store *s, const char *path, char *err, size_t errlen)
 {
-	static const char *const tables[] = {
-	    "alerts", "episodes", "incidents", "messages"};
+	static const char *const tables[] = {"alerts", "episodes", "incidents",
+	    "messages", "rules", "meta", "incident_mentions"};
 	sqlite3_stmt *st = NULL;
 	char *uri;
 	int rc = -1;

@@ -204,7 +204,9 @@ struct store_incident {
 	int64_t last_visible;
 	int64_t last_update;
 	int stale;
-	int64_t truncated; /* alerts the last body touching it dropped */
+	int64_t truncated;    /* alerts the last body touching it dropped */
+	int silent;           /* rules: recorded, never posted */
+	int64_t remind_every; /* rules: ms, -1 = reminders.default_every */
 };
 
 /* The open incident of key, or the newest one closed at or after
@@ -223,6 +225,9 @@ int store_incident_close(struct store *s, int64_t id, int64_t now, int stale);
 int store_incident_set_root(struct store *s, int64_t id, int64_t root_id);
 int store_incident_set_last_update(struct store *s, int64_t id, int64_t at);
 int store_incident_set_truncated(struct store *s, int64_t id, int64_t n);
+int store_incident_set_silent(struct store *s, int64_t id, int silent);
+/* remind_every in ms; -1 for the default. */
+int store_incident_set_remind(struct store *s, int64_t id, int64_t ms);
 
 /* Alert counts of an incident by state. */
 struct store_incident_counts {

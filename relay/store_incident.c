@@ -10,7 +10,7 @@
 	"severity, opened_at, coalesce(closed_at, 0), changed_at, "            \
 	"coalesce(root_id, 0), slack_channel, slack_ts, "                      \
 	"coalesce(last_visible, 0), coalesce(last_update, 0), stale, "         \
-	"truncated "
+	"truncated, silent, coalesce(remind_every, -1) "
 
 static void
 fill_incident(sqlite3_stmt *st, struct store_incident *i)
@@ -33,6 +33,8 @@ fill_incident(sqlite3_stmt *st, struct store_incident *i)
 	i->last_update = sqlite3_column_int64(st, 15);
 	i->stale = sqlite3_column_int(st, 16);
 	i->truncated = sqlite3_column_int64(st, 17);
+	i->silent = sqlite3_column_int(st, 18);
+	i->remind_every = sqlite3_column_int64(st, 19);
 }
 
 /* Steps a statement expected to give at most one incident row. The row's
@@ -238,4 +240,21 @@ store_incident_set_channel(struct store *s, int64_t id, const char *channel)
 	return store_exec_ti(s, ST_INCIDENT_SET_CHANNEL,
 	    "UPDATE incidents SET channel = ? WHERE id = ?", channel, id,
 	    "incident channel");
+}
+
+int
+store_incident_set_silent(struct store *s, int64_t id, int silent)
+{
+	return store_exec_ii(s, ST_INCIDENT_SET_SILENT,
+	    "UPDATE incidents SET silent = ?1 WHERE id = ?2", silent, id,
+	    "incident silent");
+}
+
+int
+store_incident_set_remind(struct store *s, int64_t id, int64_t ms)
+{
+	return store_exec_ii(s, ST_INCIDENT_SET_REMIND,
+	    "UPDATE incidents SET remind_every = CASE WHEN ?1 < 0 THEN NULL "
+	    "ELSE ?1 END WHERE id = ?2",
+	    ms, id, "incident remind");
 }

@@ -19,7 +19,9 @@ CREATE TABLE incidents (
 	last_visible INTEGER,           -- last channel-visible post (reminders)
 	last_update  INTEGER,           -- last root refresh queued (debounce)
 	stale        INTEGER NOT NULL DEFAULT 0,
-	truncated    INTEGER NOT NULL DEFAULT 0 -- alerts the last body said it dropped
+	truncated    INTEGER NOT NULL DEFAULT 0, -- alerts the last body said it dropped
+	silent       INTEGER NOT NULL DEFAULT 0, -- rules: recorded, never posted
+	remind_every INTEGER                -- rules: ms; NULL = reminders.default_every
 );
 CREATE UNIQUE INDEX incidents_open_key ON incidents(key) WHERE state = 'open';
 CREATE INDEX incidents_key_closed ON incidents(key, closed_at);

@@ -1,0 +1,158 @@
+/*
+ * rulebook.c: rules in the database; see rulebook.h.
+ */
+#include "rulebook.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_rule.h"
+#include "util.h"
+
+/* The flag that says the database was given rules (files or API). */
+#define RULES_IMPORTED "rules_imported"
+
+struct load_ctx {
+	struct ruleset *set;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static int
+load_one(void *arg, const char *name, const char *body)
+{
+	struct load_ctx *l = arg;
+	json_t *j = json_loads(body, 0, NULL);
+	struct rule *r =
+	    j != NULL ? rule_from_json(j, NULL, l->err, l->errlen) : NULL;
+
+	json_decref(j);
+	if (r == NULL || ruleset_add(l->set, r, l->err, l->errlen) != 0) {
+		if (j == NULL)
+			snprintf(l->err, l->errlen,
+			    "rule %s: stored body is not JSON", name);
+		l->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+struct ruleset *
+rulebook_load(struct store *s, char *err, size_t errlen)
+{
+	struct load_ctx l = {ruleset_new(), err, errlen, 0};
+
+	if (store_rules_each(s, load_one, &l) < 0) {
+		snprintf(err, errlen, "rules: %s", store_errmsg(s));
+		l.failed = 1;
+	}
+	if (l.failed) {
+		ruleset_free(l.set);
+		return NULL;
+	}
+	ruleset_sort(l.set);
+	return l.set;
+}
+
+static const struct rule *
+find(const struct ruleset *set, const char *name)
+{
+	for (size_t i = 0; i < ruleset_count(set); i++)
+		if (strcmp(rule_name(ruleset_get(set, i)), name) == 0)
+			return ruleset_get(set, i);
+	return NULL;
+}
+
+/* Appends "+ a", "~ b", "- c" lines: what replacing old by new does. */
+static void
+diff_sets(
+    const struct ruleset *old, const struct ruleset *new, struct buf *diff)
+{
+	for (size_t i = 0; i < ruleset_count(new); i++) {
+		const struct rule *n = ruleset_get(new, i), *o;
+		o = find(old, rule_name(n));
+		if (o == NULL) {
+			buf_printf(diff, "+ %s\n", rule_name(n));
+		} else {
+			json_t *a = rule_to_json(o), *b = rule_to_json(n);
+			if (!json_equal(a, b))
+				buf_printf(diff, "~ %s\n", rule_name(n));
+			json_decref(a);
+			json_decref(b);
+		}
+	}
+	for (size_t i = 0; i < ruleset_count(old); i++)
+		if (find(new, rule_name(ruleset_get(old, i))) == NULL)
+			buf_printf(
+			    diff, "- %s\n", rule_name(ruleset_get(old, i)));
+}
+
+int
+rulebook_replace(struct store *s, const struct ruleset *set, struct buf *diff,
+    int64_t now, char *err, size_t errlen)
+{
+	struct ruleset *old = NULL;
+	int rc = -1;
+
+	if (diff != NULL) {
+		old = rulebook_load(s, err, errlen);
+		if (old == NULL)
+			return -1;
+	}
+	if (store_begin(s) != 0)
+		goto done;
+	if (store_rules_clear(s) != 0)
+		goto fail;
+	for (size_t i = 0; i < ruleset_count(set); i++) {
+		const struct rule *r = ruleset_get(set, i);
+		json_t *j = rule_to_json(r);
+		char *body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		int ok = body != NULL &&
+		    store_rule_put(s, rule_name(r), body, now) == 0;
+		free(body);
+		json_decref(j);
+		if (!ok)
+			goto fail;
+	}
+	if (store_meta_put(s, RULES_IMPORTED, "1") != 0)
+		goto fail;
+	if (store_commit(s) != 0)
+		goto done;
+	if (diff != NULL)
+		diff_sets(old, set, diff);
+	rc = 0;
+	goto done;
+fail:
+	store_rollback(s);
+done:
+	if (rc != 0)
+		snprintf(err, errlen, "rules: %s", store_errmsg(s));
+	ruleset_free(old);
+	return rc;
+}
+
+int
+rulebook_bootstrap(
+    struct store *s, const char *dir, int64_t now, char *err, size_t errlen)
+{
+	struct buf flag = BUF_INIT;
+	struct ruleset *set;
+	int have = store_meta_get(s, RULES_IMPORTED, &flag), rc;
+
+	buf_free(&flag);
+	if (have < 0) {
+		snprintf(err, errlen, "rules: %s", store_errmsg(s));
+		return -1;
+	}
+	if (have > 0)
+		return 0; /* deleting every rule later must not re-import */
+	set = rules_load_dir(dir, err, errlen);
+	if (set == NULL)
+		return -1;
+	rc = rulebook_replace(s, set, NULL, now, err, errlen);
+	ruleset_free(set);
+	return rc;
+}
