@@ -10,89 +10,90 @@
 #include "slack.h"
 #include "util.h"
 
+/* Adds (or merges) key -> {"rules": [rule...], "why": why} into obj. */
 static void
-add_target(json_t *targets, const char *target, const struct rule_mention *m)
+add(json_t *obj, const char *key, json_t *rules, const char *why)
 {
-	json_t *t = json_object_get(targets, target), *rules;
-	size_t i;
-	json_t *x;
+	json_t *t = json_object_get(obj, key), *have;
+	size_t i, j;
+	json_t *x, *y;
 
 	if (t == NULL) {
-		t = json_pack("{s:[],s:s}", "rules", "why", m->why);
-		json_object_set_new(targets, target, t);
+		t = json_pack(
+		    "{s:[],s:s}", "rules", "why", why != NULL ? why : "");
+		json_object_set_new(obj, key, t);
 	}
-	rules = json_object_get(t, "rules");
+	have = json_object_get(t, "rules");
 	json_array_foreach(rules, i, x)
 	{
-		if (strcmp(json_string_value(x), m->rule) == 0)
-			return;
+		int seen = 0;
+		json_array_foreach(have, j, y)
+		{
+			if (json_equal(x, y))
+				seen = 1;
+		}
+		if (!seen)
+			json_array_append(have, x);
 	}
-	json_array_append_new(rules, json_string(m->rule));
 }
 
-int
-mention_collect(const struct rule_decision *d,
-    const struct mention_owners *owners, const char *fallback, json_t *targets)
+void
+mention_collect(const struct rule_decision *d, json_t *items)
 {
-	int unknown = 0;
-	char buf[96];
-
 	for (size_t i = 0; i < d->nmentions; i++) {
-		const struct rule_mention *m = &d->mentions[i];
-		const char *item = m->item;
+		json_t *rules = json_pack("[s]", d->mentions[i].rule);
+		add(items, d->mentions[i].item, rules, d->mentions[i].why);
+		json_decref(rules);
+	}
+}
+
+json_t *
+mention_resolve(json_t *items, const struct mention_owners *owners,
+    const char *fallback, int *unknown)
+{
+	json_t *out = json_object(), *v;
+	const char *item;
+	char buf[96];
+	int fb = fallback != NULL && fallback[0] == '<' &&
+	    rules_mention_valid(fallback);
+
+	*unknown = 0;
+	json_object_foreach(items, item, v)
+	{
+		json_t *rules = json_object_get(v, "rules");
+		const char *why = json_string_value(json_object_get(v, "why"));
+		size_t n = 0;
 
 		if (strcmp(item, "here") == 0) {
-			add_target(targets, "<!here>", m);
+			add(out, "<!here>", rules, why);
 		} else if (strcmp(item, "team") == 0) {
 			if (owners != NULL && owners->usergroup != NULL &&
 			    slack_group_id(owners->usergroup)) {
 				snprintf(buf, sizeof(buf), "<!subteam^%s>",
 				    owners->usergroup);
-				add_target(targets, buf, m);
-			} else {
-				unknown = 1;
-				if (fallback != NULL &&
-				    rules_mention_valid(fallback) &&
-				    fallback[0] == '<')
-					add_target(targets, fallback, m);
+				add(out, buf, rules, why);
+				n = 1;
 			}
 		} else if (strcmp(item, "owners") == 0) {
-			size_t n = 0;
 			for (size_t k = 0; owners != NULL && k < owners->nusers;
 			     k++) {
 				if (!slack_user_id(owners->users[k]))
 					continue;
 				snprintf(buf, sizeof(buf), "<@%s>",
 				    owners->users[k]);
-				add_target(targets, buf, m);
+				add(out, buf, rules, why);
 				n++;
 			}
-			if (n == 0) {
-				unknown = 1;
-				if (fallback != NULL &&
-				    rules_mention_valid(fallback) &&
-				    fallback[0] == '<')
-					add_target(targets, fallback, m);
-			}
 		} else if (rules_mention_valid(item)) {
-			add_target(targets, item, m);
+			add(out, item, rules, why);
+		}
+		if ((strcmp(item, "team") == 0 ||
+		        strcmp(item, "owners") == 0) &&
+		    n == 0) {
+			*unknown = 1;
+			if (fb)
+				add(out, fallback, rules, why);
 		}
 	}
-	return unknown;
-}
-
-char *
-mention_text(json_t *targets)
-{
-	struct buf b = BUF_INIT;
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(targets, k, v)
-	{
-		if (b.len > 0)
-			buf_addc(&b, ' ');
-		buf_adds(&b, k);
-	}
-	return buf_steal(&b);
+	return out;
 }

@@ -21,16 +21,19 @@ struct mention_owners {
 };
 
 /*
- * Adds the targets of decision d's mention items to `targets`, a JSON
- * object target -> {"rules": [...], "why": "..."} (borrowed, modified).
- * `team`/`owners` without catalog data fall back to fallback (a literal
- * mention, may be "" for none). Returns 1 when owners were unknown for an
- * item that needed them.
+ * Adds decision d's mention items to `items`, a JSON object item ->
+ * {"rules": [...], "why": "..."} (borrowed, modified). Items stay symbolic
+ * (team, owners, here, <@U1>) until rendering resolves them with the
+ * catalog's answer of that moment.
  */
-int mention_collect(const struct rule_decision *d,
-    const struct mention_owners *owners, const char *fallback, json_t *targets);
+void mention_collect(const struct rule_decision *d, json_t *items);
 
-/* Returns new: "<!subteam^S1> <@U1>" of the targets (object keys). */
-char *mention_text(json_t *targets);
+/*
+ * Returns new: items resolved to Slack mentions, an object target ->
+ * {"rules", "why"}. `team`/`owners` without catalog data fall back to
+ * fallback (a literal mention; "" for none) and set *unknown.
+ */
+json_t *mention_resolve(json_t *items, const struct mention_owners *owners,
+    const char *fallback, int *unknown);
 
 #endif /* MENTION_H */

@@ -13,6 +13,7 @@
 #include "context.h"
 #include "http_client.h"
 #include "log.h"
+#include "mention.h"
 #include "ratelimit.h"
 #include "relay.h"
 #include "render.h"
@@ -155,6 +156,15 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 			if (json_is_object(t))
 				json_object_update(targets, t);
 			json_decref(d);
+		}
+		{
+			/* Items (team, owners) become mentions with the
+			 * catalog's answer of now. */
+			int unknown = 0;
+			json_t *resolved = mention_resolve(targets, NULL,
+			    cfg->slack.fallback_mention, &unknown);
+			json_decref(targets);
+			targets = resolved;
 		}
 		context_set_mentions(f.ctx, targets);
 		/* What this message pings: an edit notifies nobody. */

@@ -138,10 +138,9 @@ static void
 note_decision(struct apply *ap, struct touch *t, const struct alert *a,
     const struct rule_decision *d)
 {
-	const struct config *cfg = ap->relay->cfg;
 	json_t *rules, *items;
 
-	mention_collect(d, NULL, cfg->slack.fallback_mention, t->targets);
+	mention_collect(d, t->targets);
 	if (!d->silent)
 		t->loud = 1;
 	if (d->remind_every >= 0 &&

@@ -716,7 +716,7 @@ rule_matches(struct rule *r, const struct rule_input *in, char *why,
 	v.nvalues = in->nvalues;
 	v.has_notifications = 1;
 	v.notifications = (double)in->notifications;
-	if (in->fires != NULL) {
+	if (in->fires != NULL && (expr_uses(r->when) & EXPR_USES_FIRES)) {
 		int64_t f = in->fires(in->fires_arg, r->window);
 		if (f >= 0) {
 			v.has_fires = 1;
