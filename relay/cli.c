@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "buf.h"
+#include "catalog.h"
 #include "limits.h"
 #include "log.h"
 #include "outbox.h"
@@ -263,6 +264,27 @@ cmd_check(const struct cli_args *a)
 		return 2;
 	}
 	render_free(render);
+	{
+		/* The catalog file, offline (no API call). */
+		struct catalog *cat = catalog_new(
+		    NULL, NULL, NULL, cfg, NULL, NULL, err, sizeof(err));
+		if (cat == NULL) {
+			fprintf(stderr, "alert-delivery: %s\n", err);
+			config_free(cfg);
+			return 2;
+		}
+		catalog_free(cat);
+	}
+	{
+		struct ruleset *set =
+		    rules_load_dir(cfg->rules, err, sizeof(err));
+		if (set == NULL) {
+			fprintf(stderr, "alert-delivery: %s\n", err);
+			config_free(cfg);
+			return 2;
+		}
+		ruleset_free(set);
+	}
 	printf("%s: ok%s\n",
 	    cfg->path[0] != '\0' ? cfg->path : "built-in defaults",
 	    config_preview(cfg) ? " (preview mode: nothing is sent to Slack)"
@@ -474,6 +496,14 @@ cmd_render(const struct cli_args *a)
 	r.rules = cli_rules_current(cfg, r.store);
 	if (r.rules == NULL)
 		goto done;
+	/* Owners from the cache copy and the file: never the network. */
+	r.catalog =
+	    catalog_new(NULL, NULL, r.store, cfg, NULL, NULL, err, sizeof(err));
+	if (r.catalog == NULL) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		rc = 2;
+		goto done;
+	}
 	memset(&j, 0, sizeof(j));
 	probe = json_loadb(body, len, 0, NULL);
 	j.source = cli_dialect(probe);
@@ -520,6 +550,7 @@ done:
 	alert_batch_free(b);
 	free(canon);
 	free(body);
+	catalog_free(r.catalog);
 	store_close(r.store);
 	render_free(r.render);
 	ruleset_free(r.rules);

@@ -4,12 +4,16 @@
 #include "context.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alert.h"
 #include "buf.h"
+#include "catalog_file.h"
 #include "config.h"
+#include "mustache.h"
 #include "util.h"
 
 void
@@ -480,4 +484,166 @@ context_set_mentions(json_t *ctx, json_t *targets)
 	json_object_set_new(ctx, "mention_text", json_string(buf_str(&text)));
 	json_object_set_new(ctx, "reasons", reasons);
 	buf_free(&text);
+}
+
+/* URL templates: every value substituted is percent-encoded. */
+static void
+url_escape(struct buf *out, const char *s, size_t n)
+{
+	buf_url_esc(out, s, n);
+}
+
+static void
+plain(struct buf *out, const char *s, size_t n)
+{
+	buf_add(out, s, n);
+}
+
+/* Renders a link template of the config; returns new or NULL. */
+static char *
+link_from_template(const char *tpl, json_t *vars)
+{
+	struct mustache *m;
+	struct mustache_opts o;
+	struct buf out = BUF_INIT;
+	char err[128];
+
+	if (tpl == NULL || *tpl == '\0')
+		return NULL;
+	m = mustache_compile(tpl, strlen(tpl), err, sizeof(err));
+	if (m == NULL)
+		return NULL;
+	memset(&o, 0, sizeof(o));
+	o.escape = url_escape;
+	o.raw = plain;
+	o.max_output = 3000;
+	if (mustache_render(m, vars, &o, &out, err, sizeof(err)) != 0 ||
+	    !util_http_url(buf_str(&out))) {
+		buf_free(&out);
+		mustache_free(m);
+		return NULL;
+	}
+	mustache_free(m);
+	return buf_steal(&out);
+}
+
+void
+context_set_owners(json_t *ctx, const struct config *cfg,
+    const struct catalog_entry *e, const char *source)
+{
+	json_t *owners = json_array(), *links = json_object_get(ctx, "links");
+	json_t *first = json_array_get(json_object_get(ctx, "alerts"), 0);
+	json_t *vars, *labels = json_object();
+	struct buf text = BUF_INIT;
+	static const struct {
+		const char *name, *id;
+		size_t off;
+	} kinds[] = {
+	    {"Project", "project", offsetof(struct config, links.project)},
+	    {"Dashboard", "dashboard",
+	        offsetof(struct config, links.dashboard)},
+	    {"Logs", "logs", offsetof(struct config, links.logs)},
+	};
+
+	if (e != NULL) {
+		for (size_t i = 0; i < e->nowners; i++)
+			json_array_append_new(owners,
+			    json_pack("{s:s,s:s}", "name", e->owners[i].name,
+			        "slack_user", e->owners[i].slack_user));
+		mark_ends(owners);
+		json_object_set_new(ctx, "team",
+		    e->team.code != NULL && *e->team.code != '\0'
+		        ? json_pack("{s:s,s:s,s:s,s:s}", "code", e->team.code,
+		              "name", e->team.name != NULL ? e->team.name : "",
+		              "slack_usergroup",
+		              e->team.slack_usergroup != NULL
+		                  ? e->team.slack_usergroup
+		                  : "",
+		              "slack_channel",
+		              e->team.slack_channel != NULL
+		                  ? e->team.slack_channel
+		                  : "")
+		        : json_null());
+		json_object_set_new(ctx, "project",
+		    json_string(e->project != NULL ? e->project : ""));
+		json_object_set_new(
+		    ctx, "tier", json_string(e->tier != NULL ? e->tier : ""));
+		if (e->team.name != NULL && *e->team.name != '\0')
+			buf_adds(&text, e->team.name);
+		for (size_t i = 0; i < e->nowners; i++) {
+			buf_adds(&text,
+			    text.len == 0 ? ""
+			        : i == 0  ? ": "
+			                  : ", ");
+			buf_adds(&text,
+			    *e->owners[i].name != '\0'
+			        ? e->owners[i].name
+			        : e->owners[i].slack_user);
+		}
+	}
+	if (text.len == 0)
+		buf_adds(&text, "owner unknown");
+	else if (strcmp(source, "stale") == 0)
+		buf_adds(&text, " (cached: the catalog is not answering)");
+	json_object_set_new(ctx, "owners", owners);
+	json_object_set_new(ctx, "owners_known", json_boolean(e != NULL));
+	json_object_set_new(ctx, "owner_source", json_string(source));
+	json_object_set_new(ctx, "owner_text", json_string(buf_str(&text)));
+	buf_free(&text);
+
+	/* Links: the entry's own win over the config's templates. */
+	vars = json_object();
+	json_object_set(vars, "namespace", json_object_get(ctx, "namespace"));
+	json_object_set(vars, "alertname", json_object_get(ctx, "alertname"));
+	json_object_set_new(vars, "project",
+	    json_string(e != NULL && e->project != NULL ? e->project : ""));
+	if (json_object_get(ctx, "team") != NULL)
+		json_object_set(vars, "team", json_object_get(ctx, "team"));
+	{
+		json_t *ls = json_object_get(first, "labels");
+		size_t i;
+		json_t *x;
+		json_array_foreach(json_object_get(ctx, "common_labels"), i, x)
+		    json_object_set(labels,
+		        json_string_value(json_object_get(x, "key")),
+		        json_object_get(x, "value"));
+		json_array_foreach(ls, i, x) json_object_set(labels,
+		    json_string_value(json_object_get(x, "key")),
+		    json_object_get(x, "value"));
+	}
+	json_object_set_new(vars, "labels", labels);
+	if (first != NULL &&
+	    json_is_string(json_object_get(first, "starts_at"))) {
+		int64_t ms = 0;
+		util_time_parse(
+		    json_string_value(json_object_get(first, "starts_at")),
+		    &ms);
+		json_object_set_new(vars, "startsAt", json_integer(ms));
+	}
+	for (size_t k = 0, pos = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const char *url = NULL;
+		char *made = NULL;
+		if (e != NULL) {
+			const char *eu = k == 0 ? e->links.project
+			    : k == 1            ? e->links.dashboard
+			                        : e->links.logs;
+			if (eu != NULL && util_http_url(eu))
+				url = eu;
+		}
+		if (url == NULL) {
+			made = link_from_template(
+			    *(char *const *)((const char *)cfg + kinds[k].off),
+			    vars);
+			url = made;
+		}
+		if (url != NULL)
+			json_array_insert_new(links, pos++,
+			    json_pack("{s:s,s:s,s:s}", "name", kinds[k].name,
+			        "url", url, "id", kinds[k].id));
+		free(made);
+	}
+	json_decref(vars);
+	mark_ends(links);
+	json_object_set_new(
+	    ctx, "has_links", json_boolean(json_array_size(links) > 0));
 }

@@ -43,6 +43,17 @@ void context_finish(json_t *ctx, const struct config *cfg);
  */
 void context_set_mentions(json_t *ctx, json_t *targets);
 
+/*
+ * Sets owners, team, owner_text and the catalog's links from a catalog
+ * entry (borrowed; NULL: owner unknown). source is "fresh", "api",
+ * "stale", "file" or "unknown"; a stale answer is said in owner_text.
+ * Then adds the links of the config's link templates (Mustache, values
+ * percent-encoded; http(s) results only) where the entry has none.
+ */
+struct catalog_entry;
+void context_set_owners(json_t *ctx, const struct config *cfg,
+    const struct catalog_entry *e, const char *source);
+
 /* Keeps the first `cap` alerts and sets more_count/has_more. */
 void context_cap(json_t *ctx, size_t cap);
 

@@ -40,6 +40,7 @@ struct xfer {
 	char retry_after[64];
 	char errbuf[CURL_ERROR_SIZE];
 	http_client_cb cb;
+	void (*cancel)(void *arg);
 	void *arg;
 	int64_t started;
 };
@@ -243,6 +244,8 @@ http_client_free(struct http_client *c)
 		TAILQ_REMOVE(&c->xfers, x, entry);
 		curl_multi_remove_handle(c->multi, x->easy);
 		curl_easy_cleanup(x->easy);
+		if (x->cancel != NULL)
+			x->cancel(x->arg);
 		xfer_free(x);
 	}
 	curl_multi_cleanup(c->multi);
@@ -265,6 +268,7 @@ http_client_start(struct http_client *c, const struct http_request *req,
 	x->client = c;
 	x->easy = e;
 	x->cb = cb;
+	x->cancel = req->cancel;
 	x->arg = arg;
 	x->max_response = req->max_response > 0 ? req->max_response : 1 << 20;
 	x->started = util_now_ms();

@@ -35,6 +35,9 @@ struct http_request {
 	size_t body_len;
 	int64_t timeout_ms;
 	size_t max_response; /* larger answers fail as "response too large" */
+	/* Called with the callback's arg instead of the callback when the
+	 * client is freed with the request unfinished (NULL: nothing). */
+	void (*cancel)(void *arg);
 };
 
 /* Returns new (free with http_client_free, which cancels everything

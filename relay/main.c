@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "catalog.h"
 #include "cli.h"
 #include "config.h"
 #include "http_client.h"
@@ -115,6 +116,13 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		config_free(next);
 		return;
 	}
+	if (catalog_reload(r->catalog, next, err, sizeof(err)) != 0) {
+		log_event(LOG_ERROR, "reload refused; the old config stays",
+		    "error", err, NULL);
+		render_free(render);
+		config_free(next);
+		return;
+	}
 	render_free(r->render);
 	r->render = render;
 	if (strcmp(next->listen, r->cfg->listen) != 0 ||
@@ -174,6 +182,16 @@ on_watch(evutil_socket_t fd, short what, void *arg)
 	ruleset_free(r->rules);
 	r->rules = set;
 	log_event(LOG_INFO, "rules reloaded from the database", NULL);
+}
+
+/* A catalog answer came in: messages waiting for it can be rendered. */
+static void
+catalog_ready(void *arg, const char *ns)
+{
+	struct relay *r = arg;
+
+	if (r->outbox != NULL)
+		outbox_kick(r->outbox);
 }
 
 static int
@@ -267,6 +285,13 @@ serve(const struct cli_args *a)
 	}
 	r.pipeline = pipeline_new(&r);
 	r.outbox = outbox_new(&r);
+	r.catalog = catalog_new(r.base, r.http_client, r.store, r.cfg,
+	    catalog_ready, &r, err, sizeof(err));
+	if (r.catalog == NULL) {
+		fprintf(stderr, "alert-delivery: %s\n", err);
+		rc = 2;
+		goto done;
+	}
 	r.ingest = ingest_new(&r);
 	r.http = http_server_new(&r, err, sizeof(err));
 	if (r.http == NULL) {
@@ -314,6 +339,7 @@ done:
 		event_free(t.drain);
 	ingest_free(r.ingest);
 	http_server_free(r.http);
+	catalog_free(r.catalog);
 	pipeline_free(r.pipeline);
 	outbox_free(r.outbox);
 	http_client_free(r.http_client);

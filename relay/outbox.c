@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "catalog.h"
 #include "config.h"
 #include "context.h"
 #include "http_client.h"
@@ -119,6 +120,9 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
     const char *template, const char *detail, int64_t now, char **text,
     char **blocks, char **mentions, char *err, size_t errlen)
 {
+	struct catalog_answer ans;
+	struct mention_owners owners;
+	const char *users[64];
 	const struct config *cfg = r->cfg;
 	struct store_incident inc;
 	struct store_incident_counts counts;
@@ -134,6 +138,21 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 		snprintf(err, errlen, "incident %lld is gone",
 		    (long long)incident_id);
 		return 0;
+	}
+	/* Rendering waits for the catalog (at most catalog.timeout); its
+	 * ready callback kicks the outbox again. */
+	memset(&ans, 0, sizeof(ans));
+	ans.source = CATALOG_UNKNOWN;
+	if (r->catalog != NULL &&
+	    catalog_lookup(r->catalog, inc.namespace, now, &ans) == 0)
+		return 2;
+	memset(&owners, 0, sizeof(owners));
+	if (ans.entry != NULL) {
+		owners.usergroup = ans.entry->team.slack_usergroup;
+		for (size_t i = 0; i < ans.entry->nowners && i < 64; i++)
+			users[owners.nusers++] =
+			    ans.entry->owners[i].slack_user;
+		owners.users = users;
 	}
 	/* The context copies what it needs before the next store call. */
 	f.ctx = context_begin(cfg, &inc, &counts, kind, detail, now);
@@ -161,7 +180,8 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 			/* Items (team, owners) become mentions with the
 			 * catalog's answer of now. */
 			int unknown = 0;
-			json_t *resolved = mention_resolve(targets, NULL,
+			json_t *resolved = mention_resolve(targets,
+			    ans.entry != NULL ? &owners : NULL,
 			    cfg->slack.fallback_mention, &unknown);
 			json_decref(targets);
 			targets = resolved;
@@ -180,6 +200,8 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 		return -1;
 	}
 	context_finish(f.ctx, cfg);
+	context_set_owners(
+	    f.ctx, cfg, ans.entry, catalog_source_name(ans.source));
 	found =
 	    render_fitted(r->render, tmpl, f.ctx, text, blocks, err, errlen);
 	json_decref(f.ctx);
@@ -249,11 +271,50 @@ due_list_free(struct due_list *l)
 	free(l->v);
 }
 
+/*
+ * A root whose incident has no channel yet (no rule pinned one) gets it
+ * now, when it goes out: the catalog team's, else the default; then it is
+ * pinned. 1 done, 2 waiting for the catalog, -1 database.
+ */
+static int
+pin_channel(struct relay *r, struct due *d, int64_t now)
+{
+	struct catalog_answer ans;
+	struct store_incident inc;
+	const char *team = NULL;
+
+	if (strcmp(d->kind, "root") != 0 || d->channel[0] != '\0' ||
+	    d->incident_id <= 0)
+		return 1;
+	if (store_incident_get(r->store, d->incident_id, &inc) != 1)
+		return -1;
+	if (r->catalog != NULL) {
+		if (catalog_lookup(r->catalog, inc.namespace, now, &ans) == 0)
+			return 2;
+		if (ans.entry != NULL)
+			team = ans.entry->team.slack_channel;
+	}
+	if (inc.channel[0] != '\0')
+		team = inc.channel; /* pinned before (a re-posted root) */
+	snprintf(d->channel, sizeof(d->channel), "%s",
+	    team != NULL && *team != '\0' ? team
+	                                  : r->cfg->slack.default_channel);
+	if (store_incident_set_channel(r->store, d->incident_id, d->channel) !=
+	        0 ||
+	    store_message_set_channel(r->store, d->id, d->channel) != 0)
+		return -1;
+	return 1;
+}
+
 /* Renders d into *text and *blocks (new). 1 ok, 0 failed for good, -1 db. */
 static int
-render_due(struct relay *r, const struct due *d, int64_t now, char **text,
+render_due(struct relay *r, struct due *d, int64_t now, char **text,
     char **blocks, char **mentions, char *err, size_t errlen)
 {
+	int pinned = pin_channel(r, d, now);
+
+	if (pinned != 1)
+		return pinned;
 	if (d->incident_id <= 0) {
 		/* Messages without an incident (digests) are rendered when
 		 * they are queued. */
@@ -281,6 +342,8 @@ outbox_render_due(struct relay *r, int64_t due, int max)
 		char *text = NULL, *blocks = NULL, *mentions = NULL, err[512];
 		int ok = render_due(r, &l.v[i], now, &text, &blocks, &mentions,
 		    err, sizeof(err));
+		if (ok == 2)
+			continue; /* waiting for the catalog */
 		if (ok < 0)
 			rc = -1;
 		else if (ok == 0) {
@@ -416,6 +479,7 @@ start_call(struct outbox *o, const struct due *d, enum method m,
 	req.method = "POST";
 	req.timeout_ms = cfg->slack.timeout;
 	req.max_response = OUTBOX_MAX_RESPONSE;
+	req.cancel = free; /* at exit; the message is queued again at start */
 	if (m == M_WEBHOOK) {
 		body = slack_webhook_body(&sm);
 		req.url = cfg->slack.webhook_url;
@@ -495,6 +559,13 @@ dispatch(struct outbox *o)
 			o->stats.failed[kind_index(d->kind)]++;
 			continue;
 		}
+		ok = pin_channel(r, d, now);
+		if (ok == 2)
+			continue; /* waiting for the catalog */
+		if (ok < 0) {
+			rc = -1;
+			break;
+		}
 		w = wait_for_tokens(o, m, d->channel, now);
 		if (w > 0) {
 			if (wake == 0 || now + w < wake)
@@ -503,6 +574,8 @@ dispatch(struct outbox *o)
 		}
 		ok = render_due(r, d, now, &texts[ngo], &blocks[ngo],
 		    &mentions[ngo], err, sizeof(err));
+		if (ok == 2)
+			continue; /* waiting for the catalog */
 		if (ok < 0) {
 			rc = -1;
 			break;

@@ -194,14 +194,14 @@ incident_for(
 			touch(ap, id)->reopened = 1;
 		goto done;
 	}
-	/* The channel is decided once, here, and pinned: the rule's, else
-	 * the default (the catalog team's channel comes with the catalog). */
+	/* A rule's channel is pinned here; otherwise the channel is decided
+	 * when the root goes out (the catalog team's, else the default). */
 	incident_labels_json(a, &cfg->grouping.incident_labels, &labels);
 	sev = kvlist_get(&a->labels, "severity");
 	id = store_incident_create(r->store, buf_str(&key), a->namespace,
 	    a->alertname, buf_str(&labels),
-	    d->channel != NULL ? d->channel : cfg->slack.default_channel,
-	    sev != NULL ? sev : "", ap->now);
+	    d->channel != NULL ? d->channel : "", sev != NULL ? sev : "",
+	    ap->now);
 	if (id > 0 && d->silent &&
 	    store_incident_set_silent(r->store, id, 1) != 0)
 		id = -1;

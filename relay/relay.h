@@ -19,6 +19,7 @@ struct outbox;
 struct render;
 struct http_client;
 struct ruleset;
+struct catalog;
 
 /* Counters kept until they are exported by /metrics. */
 struct relay_stats {
@@ -40,6 +41,7 @@ struct relay {
 	struct render *render; /* templates; replaced whole on reload */
 	struct http_client *http_client; /* Slack and the catalog */
 	struct ruleset *rules;   /* from the database; replaced on change */
+	struct catalog *catalog; /* owners of namespaces */
 	int64_t started_at;      /* Unix ms */
 	int64_t clock_offset_ms; /* tests shift the clock
 	                            (ALERT_DELIVERY_CLOCK_OFFSET) */

@@ -219,6 +219,7 @@ store_close(struct store *s)
 		sqlite3_exec(
 		    s->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);
 	sqlite3_close_v2(s->db);
+	buf_free(&s->row);
 	free(s->path);
 	free(s);
 }
@@ -422,7 +423,7 @@ store_import_readonly(
     struct store *s, const char *path, char *err, size_t errlen)
 {
 	static const char *const tables[] = {"alerts", "episodes", "incidents",
-	    "messages", "rules", "meta", "incident_mentions"};
+	    "messages", "rules", "meta", "incident_mentions", "catalog_cache"};
 	sqlite3_stmt *st = NULL;
 	char *uri;
 	int rc = -1;

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "buf.h"
+
 #define INCIDENT_COLUMNS                                                       \
 	"id, key, namespace, alertname, labels, state = 'open', channel, "     \
 	"severity, opened_at, coalesce(closed_at, 0), changed_at, "            \
@@ -37,16 +39,45 @@ fill_incident(sqlite3_stmt *st, struct store_incident *i)
 	i->remind_every = sqlite3_column_int64(st, 19);
 }
 
-/* Steps a statement expected to give at most one incident row. The row's
- * strings stay valid until the statement is used again, so it is not reset
- * on success (store_stmt resets it at the next use). */
+/*
+ * Steps a statement expected to give at most one incident row, copies the
+ * row's strings into the store's own buffer (valid until the next
+ * store_incident_get or _find) and resets the statement at once: a
+ * statement left mid-row holds a read snapshot that keeps the WAL from
+ * being checkpointed.
+ */
 static int
 one_incident(struct store *s, sqlite3_stmt *st, struct store_incident *out)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW) {
-		fill_incident(st, out);
+		struct store_incident tmp;
+		const char **fields[] = {&out->key, &out->namespace,
+		    &out->alertname, &out->labels, &out->channel,
+		    &out->severity, &out->slack_channel, &out->slack_ts};
+		const char **from[] = {&tmp.key, &tmp.namespace, &tmp.alertname,
+		    &tmp.labels, &tmp.channel, &tmp.severity,
+		    &tmp.slack_channel, &tmp.slack_ts};
+		size_t offs[8];
+
+		fill_incident(st, &tmp);
+		*out = tmp;
+		buf_reset(&s->row);
+		for (size_t i = 0; i < 8; i++) {
+			if (*from[i] == NULL) {
+				offs[i] = (size_t)-1;
+				continue;
+			}
+			offs[i] = s->row.len;
+			buf_add(&s->row, *from[i], strlen(*from[i]) + 1);
+		}
+		/* Pointers only after the last append: it may move. */
+		for (size_t i = 0; i < 8; i++)
+			*fields[i] = offs[i] == (size_t)-1
+			    ? NULL
+			    : s->row.data + offs[i];
+		sqlite3_reset(st);
 		return 1;
 	}
 	sqlite3_reset(st);

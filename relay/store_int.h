@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "store.h"
 
 /* Every statement of the relay, prepared on first use and kept. */
@@ -95,6 +96,7 @@ struct store {
 	int degraded;
 	int64_t data_version;
 	char errmsg[512];
+	struct buf row; /* strings of the last incident read (one_incident) */
 
 	/* checkpointer thread */
 	pthread_t ckpt_thread;

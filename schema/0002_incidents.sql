@@ -26,6 +26,8 @@ CREATE TABLE incidents (
 CREATE UNIQUE INDEX incidents_open_key ON incidents(key) WHERE state = 'open';
 CREATE INDEX incidents_key_closed ON incidents(key, closed_at);
 CREATE INDEX incidents_ns ON incidents(namespace, state);
+-- An incident's alerts, counted and listed at every message it renders.
+CREATE INDEX alerts_incident ON alerts(incident_id, state, starts_at);
 
 -- The outbox. A row is written in the transaction that caused it
 -- ('queued'); it is rendered when it is sent, from the state then, so
@@ -56,7 +58,7 @@ CREATE TABLE messages (
 	error        TEXT,
 	plain        INTEGER NOT NULL DEFAULT 0 -- send without blocks (they were refused)
 );
-CREATE INDEX messages_due ON messages(state, not_before) WHERE state IN ('queued', 'sending');
+CREATE INDEX messages_due ON messages(state, not_before);
 CREATE INDEX messages_thread ON messages(thread_of, state);
 CREATE INDEX messages_incident ON messages(incident_id, kind, state);
 CREATE INDEX messages_recent ON messages(created_at);

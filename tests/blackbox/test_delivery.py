@@ -194,7 +194,7 @@ class TestFaults(DeliveryTest):
         self.slack.wait_for(lambda: self.slack.calls("chat.postMessage"), what="refused call")
         relay.wait_for(lambda: [m for m in self.api_messages(relay)
                                 if m["error"] == "invalid_auth"], what="pause recorded")
-        self.post(relay, body([alert("00000000000000c7", "auth2")]))
+        self.post(relay, body([alert("00000000000000c7", "auth2")], group="g2"))
         time.sleep(1)
         self.assertEqual(len(self.slack.calls("chat.postMessage")), 1)  # paused
         ms = self.api_messages(relay)
