@@ -509,22 +509,17 @@ yaml_json(struct yamltree *t, yaml_node_t *n, int depth)
 	}
 }
 
-static int
-load_file(struct ruleset *s, const char *path, char *err, size_t errlen)
+int
+rules_parse_file(struct ruleset *s, const char *data, size_t len,
+    const char *path, char *err, size_t errlen)
 {
 	struct yamltree t;
 	yaml_node_t *root;
 	char why[512], origin[4200];
-	size_t len = 0, line = 0;
-	char *data =
-	    yamltree_read_file(path, RULES_MAX_FILE, &len, why, sizeof(why));
+	size_t line = 0;
 	int rc = -1;
 
 	memset(&t, 0, sizeof(t));
-	if (data == NULL) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		return -1;
-	}
 	if (yamltree_load(&t, data, len, &line, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s:%zu: %s", path, line, why);
 		goto done;
@@ -557,6 +552,23 @@ load_file(struct ruleset *s, const char *path, char *err, size_t errlen)
 	rc = 0;
 done:
 	yamltree_free(&t);
+	return rc;
+}
+
+static int
+load_file(struct ruleset *s, const char *path, char *err, size_t errlen)
+{
+	char why[512];
+	size_t len = 0;
+	char *data =
+	    yamltree_read_file(path, RULES_MAX_FILE, &len, why, sizeof(why));
+	int rc;
+
+	if (data == NULL) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	rc = rules_parse_file(s, data, len, path, err, errlen);
 	free(data);
 	return rc;
 }

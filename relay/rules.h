@@ -54,6 +54,14 @@ const struct rule *ruleset_get(const struct ruleset *s, size_t i);
  */
 struct ruleset *rules_load_dir(const char *dir, char *err, size_t errlen);
 
+/*
+ * Adds the rules of one rule file's text (a YAML list) to s; name is used
+ * in errors ("NAME:LINE: rule X: reason"). 0, or -1 with err set (rules
+ * added before the error stay in s: callers discard s then).
+ */
+int rules_parse_file(struct ruleset *s, const char *data, size_t len,
+    const char *name, char *err, size_t errlen);
+
 /* Parses a JSON array of rules (the API, the database). */
 struct ruleset *rules_from_json(json_t *array, char *err, size_t errlen);
 
