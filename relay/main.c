@@ -153,6 +153,12 @@ on_lag(evutil_socket_t fd, short what, void *arg)
 	struct loop_timers *t = arg;
 	int64_t now = util_now_ms();
 
+	{
+		const char *sql = store_idle_check(t->relay->store);
+		if (sql != NULL)
+			log_event(LOG_WARN, "statement left busy; reset", "sql",
+			    sql, NULL);
+	}
 	if (t->lag_expected > 0)
 		t->relay->loop_lag_ms =
 		    now > t->lag_expected ? now - t->lag_expected : 0;

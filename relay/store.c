@@ -220,6 +220,7 @@ store_close(struct store *s)
 		    s->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);
 	sqlite3_close_v2(s->db);
 	buf_free(&s->row);
+	buf_free(&s->catalog_row);
 	free(s->path);
 	free(s);
 }
@@ -458,6 +459,23 @@ fail:
 	return rc;
 }
 
+const char *
+store_idle_check(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (s->in_tx)
+		return NULL;
+	while ((st = sqlite3_next_stmt(s->db, st)) != NULL) {
+		if (sqlite3_stmt_busy(st)) {
+			const char *sql = sqlite3_sql(st);
+			sqlite3_reset(st);
+			return sql;
+		}
+	}
+	return NULL;
+}
+
 int
 store_backup(struct store *s, const char *file, char *err, size_t errlen)
 {
@@ -497,6 +515,10 @@ checkpointer(void *arg)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 1000);
+	/* A connection that has never read the database has not opened its
+	 * WAL, and a checkpoint through it does nothing at all. */
+	sqlite3_exec(
+	    db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
 	pthread_mutex_lock(&s->ckpt_mu);
 	while (!s->ckpt_stop) {
 		struct timespec ts;

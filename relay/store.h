@@ -66,6 +66,13 @@ int store_changed(struct store *s);
 int store_import_readonly(
     struct store *s, const char *path, char *err, size_t errlen);
 
+/*
+ * Borrowed: the SQL of a statement left mid-row between loop turns (it
+ * would hold a read snapshot and stop WAL checkpoints), or NULL. The
+ * statement is reset. A check the loop runs now and then.
+ */
+const char *store_idle_check(struct store *s);
+
 /* Consistent copy of the database into file (VACUUM INTO). 0 or -1. */
 int store_backup(struct store *s, const char *file, char *err, size_t errlen);
 

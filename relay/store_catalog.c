@@ -20,10 +20,16 @@ store_catalog_get(struct store *s, const char *ns, const char **entry_json,
 	sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		/* Not reset: the text stays valid until the next use, when
-		 * store_stmt resets the statement. */
-		*entry_json = store_col_text_or_null(st, 0);
+		/* Copied and reset at once: a statement left mid-row holds a
+		 * read snapshot that keeps the WAL from being checkpointed. */
+		const char *t = store_col_text_or_null(st, 0);
+		buf_reset(&s->catalog_row);
+		if (t != NULL) {
+			buf_adds(&s->catalog_row, t);
+			*entry_json = buf_str(&s->catalog_row);
+		}
 		*fetched_at = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
 		return 1;
 	}
 	sqlite3_reset(st);

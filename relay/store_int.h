@@ -97,6 +97,7 @@ struct store {
 	int64_t data_version;
 	char errmsg[512];
 	struct buf row; /* strings of the last incident read (one_incident) */
+	struct buf catalog_row; /* the last catalog cache entry read */
 
 	/* checkpointer thread */
 	pthread_t ckpt_thread;
