@@ -23,6 +23,7 @@
 #include "limits.h"
 #include "log.h"
 #include "relay.h"
+#include "telemetry.h"
 #include "util.h"
 
 enum guard {
@@ -50,6 +51,7 @@ static const struct route routes[] = {
     {"/api/v1/rules", 0, M_GET | M_POST, api_rules, GUARD_ADMIN},
     {"/api/v1/rules/", 1, EVHTTP_REQ_DELETE, api_rule_delete, GUARD_ADMIN},
     {"/healthz", 0, M_GET, api_healthz, GUARD_NONE},
+    {"/metrics", 0, M_GET, telemetry_handler, GUARD_NONE},
     {"/readyz", 0, M_GET, api_readyz, GUARD_NONE},
 };
 
@@ -501,6 +503,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	TAILQ_INIT(&c.query);
 	c.relay = h->relay;
 	c.req = req;
+	c.t0_us = util_mono_us();
 	snprintf(c.id, sizeof(c.id), "r%llx",
 	    (unsigned long long)++h->relay->next_request_id);
 	evhttp_add_header(

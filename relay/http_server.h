@@ -8,6 +8,7 @@
 #define HTTP_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -24,7 +25,8 @@ struct http_ctx {
 	const char
 	    *tail; /* path after a prefix route ("chat" of /api/v1/x/chat) */
 	struct evkeyvalq query;
-	char id[24]; /* request id for logs */
+	char id[24];   /* request id for logs */
+	int64_t t0_us; /* when the handler started (monotonic) */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "pipeline.h"
 #include "relay.h"
 #include "store.h"
+#include "telemetry.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -36,6 +37,7 @@ struct pending {
 	size_t incidents;
 	uint64_t truncated;
 	int64_t received_at;
+	int64_t t0_us; /* arrival, for the ingest histogram */
 	char id[24];
 };
 
@@ -121,6 +123,8 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			        (json_int_t)p->nalerts, "incidents",
 			        (json_int_t)p->incidents));
 			count_reply(r, p->src, 202);
+			telemetry_ingest(r->telemetry,
+			    (double)(util_mono_us() - p->t0_us) / 1e6);
 			snprintf(num, sizeof(num), "%zu", p->nalerts);
 			log_event(LOG_DEBUG, "webhook accepted", "req", p->id,
 			    "source", alert_source_name(p->src), "alerts", num,
@@ -297,6 +301,7 @@ handle(struct http_ctx *c, enum alert_source src)
 	    webhook_count_incidents(b, &cfg->grouping.incident_labels);
 	p->truncated = b->truncated;
 	p->received_at = opts.now;
+	p->t0_us = c->t0_us;
 	memcpy(p->id, c->id, sizeof(p->id));
 	TAILQ_INSERT_TAIL(&r->ingest->queue, p, entry);
 	if (r->ingest->queued++ == 0)

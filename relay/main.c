@@ -24,6 +24,7 @@
 #include "rules.h"
 #include "relay.h"
 #include "store.h"
+#include "telemetry.h"
 #include "util.h"
 
 /* How often the loop measures its own lag. */
@@ -289,6 +290,7 @@ serve(const struct cli_args *a)
 		    store_errmsg(r.store), NULL);
 		goto done;
 	}
+	r.telemetry = telemetry_new();
 	r.pipeline = pipeline_new(&r);
 	r.outbox = outbox_new(&r);
 	r.catalog = catalog_new(r.base, r.http_client, r.store, r.cfg,
@@ -346,6 +348,7 @@ done:
 	ingest_free(r.ingest);
 	http_server_free(r.http);
 	catalog_free(r.catalog);
+	telemetry_free(r.telemetry);
 	pipeline_free(r.pipeline);
 	outbox_free(r.outbox);
 	http_client_free(r.http_client);

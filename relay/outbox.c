@@ -20,6 +20,7 @@
 #include "render.h"
 #include "slack.h"
 #include "store.h"
+#include "telemetry.h"
 #include "store_rule.h"
 #include "util.h"
 
@@ -688,6 +689,8 @@ apply_answer(struct outbox *o, struct call *c, const struct slack_result *res,
 	switch (res->outcome) {
 	case SLACK_OK:
 		o->stats.sent[c->kind]++;
+		telemetry_delivery(
+		    r->telemetry, (double)(now - c->created_at) / 1000.0);
 		if (store_message_posted(
 		        s, c->id, res->channel, res->ts, now) != 0)
 			return -1;

@@ -549,6 +549,8 @@ finish_incident(struct apply *ap, const struct touch *t)
 	}
 	if (inc.silent) {
 		/* Recorded, never posted. */
+		if (t->opened)
+			r->stats.suppressed[0]++;
 		if (counts.firing == 0)
 			return store_incident_close(
 			    r->store, inc.id, ap->now, 0);

@@ -20,6 +20,7 @@ struct render;
 struct http_client;
 struct ruleset;
 struct catalog;
+struct telemetry;
 
 /* Counters kept until they are exported by /metrics. */
 struct relay_stats {
@@ -28,6 +29,7 @@ struct relay_stats {
 	uint64_t alerts_truncated;
 	uint64_t jobs_processed;
 	int64_t watchdog_last_seen; /* Unix ms */
+	uint64_t suppressed[5];     /* messages not posted (silent), by kind */
 };
 
 struct relay {
@@ -40,11 +42,12 @@ struct relay {
 	struct outbox *outbox;
 	struct render *render; /* templates; replaced whole on reload */
 	struct http_client *http_client; /* Slack and the catalog */
-	struct ruleset *rules;   /* from the database; replaced on change */
-	struct catalog *catalog; /* owners of namespaces */
-	int64_t started_at;      /* Unix ms */
-	int64_t clock_offset_ms; /* tests shift the clock
-	                            (ALERT_DELIVERY_CLOCK_OFFSET) */
+	struct ruleset *rules;       /* from the database; replaced on change */
+	struct catalog *catalog;     /* owners of namespaces */
+	struct telemetry *telemetry; /* latency histograms for /metrics */
+	int64_t started_at;          /* Unix ms */
+	int64_t clock_offset_ms;     /* tests shift the clock
+	                                (ALERT_DELIVERY_CLOCK_OFFSET) */
 	int stopping;
 	int migrated;        /* schema current: ready to serve */
 	int64_t loop_lag_ms; /* last measured event-loop delay */

@@ -255,6 +255,8 @@ struct store_incident_filter {
 	int state;             /* -1 any, 1 open, 0 closed */
 	size_t limit;
 };
+/* Open incidents, or -1. */
+int64_t store_incidents_open_count(struct store *s);
 int store_incidents_list(struct store *s, const struct store_incident_filter *f,
     int (*cb)(void *arg, const struct store_incident *i), void *arg);
 

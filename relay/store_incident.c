@@ -289,3 +289,18 @@ store_incident_set_remind(struct store *s, int64_t id, int64_t ms)
 	    "ELSE ?1 END WHERE id = ?2",
 	    ms, id, "incident remind");
 }
+
+int64_t
+store_incidents_open_count(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENTS_OPEN_COUNT,
+	    "SELECT count(*) FROM incidents WHERE state = 'open'");
+	int64_t n = -1;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}

@@ -64,6 +64,9 @@ void util_time_format(int64_t ms, char *buf, size_t len);
 /* Wall clock in Unix ms. */
 int64_t util_now_ms(void);
 
+/* A monotonic clock in microseconds, for durations. */
+int64_t util_mono_us(void);
+
 /* Constant-time comparison of two byte strings; 1 when equal. */
 int util_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 
