@@ -98,6 +98,9 @@ alert_row(void *arg, const struct store_alert_row *r)
 	    "incident_id",
 	    r->incident_id > 0 ? json_integer(r->incident_id) : json_null(),
 	    "snoozed_by", "stale", r->stale);
+	if (o != NULL && r->snoozed_by > 0)
+		json_object_set_new(
+		    o, "snoozed_by", json_integer(r->snoozed_by));
 	if (o != NULL) {
 		json_object_set_new(
 		    o, "value_string", json_string(r->value_string));
@@ -143,15 +146,9 @@ api_alerts(struct http_ctx *c)
 		return;
 	}
 	if (state != NULL && *state != '\0') {
-		if (strcmp(state, "snoozed") == 0) {
-			/* Snoozes arrive with their own issue: none match yet.
-			 */
-			http_reply_json(
-			    c->req, 200, json_pack("{s:o}", "alerts", lc.list));
-			return;
-		}
 		if (strcmp(state, "firing") != 0 &&
-		    strcmp(state, "resolved") != 0) {
+		    strcmp(state, "resolved") != 0 &&
+		    strcmp(state, "snoozed") != 0) {
 			json_decref(lc.list);
 			http_reply_error(c->req, 400,
 			    "state: one of firing, resolved, snoozed");

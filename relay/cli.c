@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "cli_rules.h"
+#include "cli_snooze.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,15 @@ static const struct command commands[] = {
         "  export              prints them as YAML that imports back\n"
         "  test PAYLOAD.json   per alert of a webhook body: the rules that\n"
         "                      match and why, mentions, channel, reminder"},
+    {"snooze", O_FOR | O_REASON, 1, CLI_MAX_WORDS,
+        "snooze [-c FILE] list|add MATCHER... --for DURATION [--reason "
+        "TEXT]|remove ID",
+        "Snoozes, in the database (the daemon notices within 2 s).\n"
+        "  list       the snoozes in force: who, what, until when, why\n"
+        "  add        one matcher per argument, Alertmanager syntax\n"
+        "             (namespace=\"chat\" alertname=~\"Ingress.*\"), for at\n"
+        "             most 30 days\n"
+        "  remove ID  ends a snooze now"},
     {"version", 0, 0, 0, "version", "Prints the version."},
 };
 
@@ -576,5 +586,7 @@ cli_run(const struct cli_args *a)
 		return cmd_render(a);
 	if (strcmp(a->command, "rules") == 0)
 		return cli_rules(a);
+	if (strcmp(a->command, "snooze") == 0)
+		return cli_snooze(a);
 	return usage_error("unknown command ", a->command);
 }

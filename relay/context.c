@@ -400,7 +400,7 @@ json_t *
 context_sample(const struct config *cfg, const char *kind, int64_t now)
 {
 	struct store_incident inc;
-	struct store_incident_counts counts = {3, 1, 0};
+	struct store_incident_counts counts = {.firing = 3, .resolved = 1};
 	json_t *ctx;
 
 	memset(&inc, 0, sizeof(inc));

@@ -23,6 +23,7 @@
 #include "limits.h"
 #include "log.h"
 #include "relay.h"
+#include "snoozer.h"
 #include "telemetry.h"
 #include "util.h"
 
@@ -49,6 +50,8 @@ static const struct route routes[] = {
     {"/api/v1/incidents", 0, M_GET, api_incidents, GUARD_ADMIN},
     {"/api/v1/messages", 0, M_GET, api_messages, GUARD_ADMIN},
     {"/api/v1/rules", 0, M_GET | M_POST, api_rules, GUARD_ADMIN},
+    {"/api/v1/snoozes", 0, M_GET | M_POST, snoozer_api, GUARD_ADMIN},
+    {"/api/v1/snoozes/", 1, EVHTTP_REQ_DELETE, snoozer_api_delete, GUARD_ADMIN},
     {"/api/v1/rules/", 1, EVHTTP_REQ_DELETE, api_rule_delete, GUARD_ADMIN},
     {"/healthz", 0, M_GET, api_healthz, GUARD_NONE},
     {"/metrics", 0, M_GET, telemetry_handler, GUARD_NONE},

@@ -24,6 +24,8 @@
 #include "rules.h"
 #include "relay.h"
 #include "store.h"
+#include "snooze.h"
+#include "snoozer.h"
 #include "telemetry.h"
 #include "util.h"
 
@@ -176,8 +178,12 @@ on_watch(evutil_socket_t fd, short what, void *arg)
 	struct ruleset *set;
 	char err[1024];
 
+	snoozer_tick(r);
 	if (!store_changed(r->store))
 		return;
+	/* Snoozes added or removed by the CLI. */
+	if (snoozer_reload(r) == 0)
+		snoozer_apply(r, "{\"by\":\"cli\"}");
 	set = rulebook_load(r->store, err, sizeof(err));
 	if (set == NULL) {
 		log_event(LOG_ERROR,
@@ -264,6 +270,11 @@ serve(const struct cli_args *a)
 	    (r.rules = rulebook_load(r.store, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "alert-delivery: %s\n", err);
 		rc = 2;
+		goto done;
+	}
+	if (snoozer_reload(&r) != 0) {
+		log_event(LOG_ERROR, "cannot load snoozes", "error",
+		    store_errmsg(r.store), NULL);
 		goto done;
 	}
 	store_changed(r.store); /* the baseline for on_watch */
@@ -354,6 +365,7 @@ done:
 	http_client_free(r.http_client);
 	render_free(r.render);
 	ruleset_free(r.rules);
+	snooze_set_free(r.snoozes);
 	if (r.base != NULL)
 		event_base_free(r.base);
 	if (ec != NULL)

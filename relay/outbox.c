@@ -158,7 +158,9 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 	/* The context copies what it needs before the next store call. */
 	f.ctx = context_begin(cfg, &inc, &counts, kind, detail, now);
 	if (strcmp(tmpl, "root") == 0)
-		tmpl = inc.open ? "firing" : "resolved";
+		tmpl = !inc.open  ? "resolved"
+		    : inc.snoozed ? "snoozed"
+		                  : "firing";
 	{
 		/* The root shows everyone its incident mentioned; a reply the
 		 * targets it was queued for. */

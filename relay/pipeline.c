@@ -18,11 +18,14 @@
 #include "limits.h"
 #include "log.h"
 #include "mention.h"
+#include "notify.h"
 #include "outbox.h"
 #include "relay.h"
 #include "rules.h"
 #include "store.h"
 #include "store_rule.h"
+#include "store_snooze.h"
+#include "snooze.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -279,7 +282,8 @@ apply_alert(
 	}
 	ap->applied++;
 	return store_alert_put(r->store, id, b->source, b->group_key, a,
-	    ap->now, first_seen, notifications, incident_id, 0);
+	    ap->now, first_seen, notifications, incident_id, 0,
+	    firing ? snooze_set_match(r->snoozes, &a->labels, ap->now) : 0);
 }
 
 static int
@@ -357,56 +361,21 @@ apply_absent(struct apply *ap, const struct alert_batch *b)
 	return rc;
 }
 
-/* Queues a refresh of the root, at once or after the debounce. */
 static int
 refresh_root(struct apply *ap, const struct store_incident *inc, int at_once)
 {
-	struct relay *r = ap->relay;
-	int64_t nb = ap->now;
-	int q;
-
-	if (inc->root_id <= 0)
-		return 0;
-	/* An incoming webhook cannot edit what it posted: each notable
-	 * change is a reply, posted as a message of its own. */
-	if (!config_preview(r->cfg) && r->cfg->slack.bot_token[0] == '\0')
-		return 0;
-	/* A root not rendered yet will show the latest state anyway. */
-	q = store_message_queued(r->store, inc->root_id);
-	if (q != 0)
-		return q < 0 ? -1 : 0;
-	if (!at_once && inc->last_update > 0 &&
-	    inc->last_update + r->cfg->slack.update_debounce > nb)
-		nb = inc->last_update + r->cfg->slack.update_debounce;
-	if (store_message_update_root(
-	        r->store, inc->id, inc->root_id, inc->channel, nb, ap->now) < 0)
-		return -1;
-	return store_incident_set_last_update(r->store, inc->id, nb);
+	return notify_refresh_root(ap->relay, ap->now, inc, at_once);
 }
 
-/* Queues a thread reply about what happened. */
 static int
 reply(struct apply *ap, const struct store_incident *inc, const char *tmpl,
     const char *event, size_t count)
 {
-	struct store_message m;
 	char detail[128];
 
-	if (inc->root_id <= 0)
-		return 0;
 	snprintf(detail, sizeof(detail), "{\"event\":\"%s\",\"count\":%zu}",
 	    event, count);
-	memset(&m, 0, sizeof(m));
-	m.incident_id = inc->id;
-	m.kind = "reply";
-	m.template = tmpl;
-	m.channel = inc->channel;
-	m.thread_of = inc->root_id;
-	m.detail = detail;
-	m.priority = incident_priority(inc->severity, 0);
-	m.created_at = ap->now;
-	m.not_before = ap->now;
-	return store_message_add(ap->relay->store, &m) < 0 ? -1 : 0;
+	return notify_reply(ap->relay, ap->now, inc, tmpl, detail);
 }
 
 /*
@@ -555,6 +524,38 @@ finish_incident(struct apply *ap, const struct touch *t)
 			return store_incident_close(
 			    r->store, inc.id, ap->now, 0);
 		return 0;
+	}
+	/* Snoozes (SPEC section 9): nothing is posted for snoozed alerts;
+	 * an incident whose firing alerts are all snoozed stays quiet, and
+	 * says "resolved while snoozed" when it resolves. */
+	{
+		int all = counts.firing > 0 && counts.snoozed == counts.firing;
+		if (counts.firing == 0 && inc.snoozed) {
+			if (store_incident_close(
+			        r->store, inc.id, ap->now, 0) != 0)
+				return -1;
+			if (inc.root_id > 0 &&
+			    (refresh_root(ap, &inc, 1) != 0 ||
+			        reply(ap, &inc, "reply", "resolved_snoozed",
+			            t->resolved) != 0))
+				return -1;
+			return 0;
+		}
+		if (all != inc.snoozed &&
+		    store_incident_set_snoozed(r->store, inc.id, all) != 0)
+			return -1;
+		if (all) {
+			if (t->opened)
+				r->stats.suppressed[0]++;
+			return 0;
+		}
+		if (inc.snoozed && inc.root_id <= 0) {
+			/* Snoozed since it opened, firing unsnoozed now. */
+			struct touch t2 = *t;
+			inc.snoozed = 0;
+			t2.opened = 1;
+			return finish_incident(ap, &t2);
+		}
 	}
 	fresh = new_targets(ap, inc.id, t);
 	if (fresh == NULL)

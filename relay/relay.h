@@ -21,6 +21,7 @@ struct http_client;
 struct ruleset;
 struct catalog;
 struct telemetry;
+struct snooze_set;
 
 /* Counters kept until they are exported by /metrics. */
 struct relay_stats {
@@ -45,6 +46,7 @@ struct relay {
 	struct ruleset *rules;       /* from the database; replaced on change */
 	struct catalog *catalog;     /* owners of namespaces */
 	struct telemetry *telemetry; /* latency histograms for /metrics */
+	struct snooze_set *snoozes;  /* snoozes in force, from the database */
 	int64_t started_at;          /* Unix ms */
 	int64_t clock_offset_ms;     /* tests shift the clock
 	                                (ALERT_DELIVERY_CLOCK_OFFSET) */

@@ -221,6 +221,7 @@ store_close(struct store *s)
 	sqlite3_close_v2(s->db);
 	buf_free(&s->row);
 	buf_free(&s->catalog_row);
+	buf_free(&s->snooze_row);
 	free(s->path);
 	free(s);
 }

@@ -130,7 +130,8 @@ int store_alert_prev(
 /* Writes the alert's current state (insert or replace). */
 int store_alert_put(struct store *s, const char *id, enum alert_source src,
     const char *group_key, const struct alert *a, int64_t now,
-    int64_t first_seen, int64_t notifications, int64_t incident_id, int stale);
+    int64_t first_seen, int64_t notifications, int64_t incident_id, int stale,
+    int64_t snoozed_by);
 
 /* Records the start of a firing episode (no-op when already recorded). */
 int store_episode_start(
@@ -165,6 +166,7 @@ struct store_alert_row {
 	const char *panel_url;
 	const char *image_url;
 	int64_t notifications;
+	int64_t snoozed_by; /* the snooze that matches it (0: none) */
 };
 
 struct store_alert_filter {
@@ -213,6 +215,7 @@ struct store_incident {
 	int stale;
 	int64_t truncated;    /* alerts the last body touching it dropped */
 	int silent;           /* rules: recorded, never posted */
+	int snoozed;          /* every firing alert is snoozed */
 	int64_t remind_every; /* rules: ms, -1 = reminders.default_every */
 };
 
@@ -238,6 +241,7 @@ int store_incident_set_remind(struct store *s, int64_t id, int64_t ms);
 
 /* Alert counts of an incident by state. */
 struct store_incident_counts {
+	int64_t snoozed; /* of the firing ones */
 	int64_t firing;
 	int64_t resolved;
 	int64_t stale;

@@ -156,7 +156,8 @@ kv_json(struct buf *b, const struct kvlist *l)
 int
 store_alert_put(struct store *s, const char *id, enum alert_source src,
     const char *group_key, const struct alert *a, int64_t now,
-    int64_t first_seen, int64_t notifications, int64_t incident_id, int stale)
+    int64_t first_seen, int64_t notifications, int64_t incident_id, int stale,
+    int64_t snoozed_by)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_ALERT_PUT,
 	    "INSERT OR REPLACE INTO alerts (id, source, org_id, fingerprint, "
@@ -164,9 +165,8 @@ store_alert_put(struct store *s, const char *id, enum alert_source src,
 	    "annotations, "
 	    "vals, value_string, generator_url, silence_url, dashboard_url, "
 	    "panel_url, image_url, starts_at, ends_at, first_seen, last_seen, "
-	    "notifications, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "notifications, incident_id, snoozed_by) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	struct buf labels = BUF_INIT, annotations = BUF_INIT, vals = BUF_INIT;
 	int rc;
 
@@ -219,6 +219,8 @@ store_alert_put(struct store *s, const char *id, enum alert_source src,
 	sqlite3_bind_int64(st, 23, notifications);
 	if (incident_id > 0)
 		sqlite3_bind_int64(st, 24, incident_id);
+	if (snoozed_by > 0)
+		sqlite3_bind_int64(st, 25, snoozed_by);
 	rc = store_exec_stmt(s, st, "alert put");
 	buf_free(&labels);
 	buf_free(&annotations);
@@ -282,7 +284,8 @@ store_episode_count(struct store *s, const char *alert_id, int64_t since)
 	"a.ends_at, a.last_seen, coalesce(a.incident_id, 0), "                 \
 	"(SELECT count(*) FROM episodes e WHERE e.alert_id = a.id AND "        \
 	"e.first_seen >= ?1), a.fingerprint, a.generator_url, a.silence_url, " \
-	"a.dashboard_url, a.panel_url, a.image_url, a.notifications "
+	"a.dashboard_url, a.panel_url, a.image_url, a.notifications, "         \
+	"coalesce(a.snoozed_by, 0) "
 
 static void
 fill_row(sqlite3_stmt *st, struct store_alert_row *r)
@@ -309,6 +312,7 @@ fill_row(sqlite3_stmt *st, struct store_alert_row *r)
 	r->panel_url = store_col_text(st, 19);
 	r->image_url = store_col_text(st, 20);
 	r->notifications = sqlite3_column_int64(st, 21);
+	r->snoozed_by = sqlite3_column_int64(st, 22);
 }
 
 /* Steps st, calling cb per row; resets st. Returns rows visited or -1. */
@@ -340,7 +344,8 @@ store_alerts_list(struct store *s, const struct store_alert_filter *f,
 {
 	sqlite3_stmt *st = store_stmt(s, ST_ALERTS_LIST,
 	    "SELECT " ALERT_COLUMNS "FROM alerts a WHERE (?2 IS NULL OR "
-	    "a.namespace = ?2) AND (?3 IS NULL OR a.state = ?3) "
+	    "a.namespace = ?2) AND (?3 IS NULL OR a.state = ?3 OR (?3 = "
+	    "'snoozed' AND a.state = 'firing' AND a.snoozed_by IS NOT NULL)) "
 	    "ORDER BY a.last_seen DESC, a.id LIMIT ?4");
 
 	if (st == NULL)

@@ -12,7 +12,7 @@
 	"severity, opened_at, coalesce(closed_at, 0), changed_at, "            \
 	"coalesce(root_id, 0), slack_channel, slack_ts, "                      \
 	"coalesce(last_visible, 0), coalesce(last_update, 0), stale, "         \
-	"truncated, silent, coalesce(remind_every, -1) "
+	"truncated, silent, coalesce(remind_every, -1), snoozed "
 
 static void
 fill_incident(sqlite3_stmt *st, struct store_incident *i)
@@ -37,6 +37,7 @@ fill_incident(sqlite3_stmt *st, struct store_incident *i)
 	i->truncated = sqlite3_column_int64(st, 17);
 	i->silent = sqlite3_column_int(st, 18);
 	i->remind_every = sqlite3_column_int64(st, 19);
+	i->snoozed = sqlite3_column_int(st, 20);
 }
 
 /*
@@ -200,7 +201,8 @@ store_incident_counts(
 {
 	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_COUNTS,
 	    "SELECT coalesce(sum(state = 'firing'), 0), "
-	    "coalesce(sum(state = 'resolved'), 0), coalesce(sum(stale), 0) "
+	    "coalesce(sum(state = 'resolved'), 0), coalesce(sum(stale), 0), "
+	    "coalesce(sum(state = 'firing' AND snoozed_by IS NOT NULL), 0) "
 	    "FROM alerts WHERE incident_id = ?");
 	int rc;
 
@@ -213,6 +215,7 @@ store_incident_counts(
 		out->firing = sqlite3_column_int64(st, 0);
 		out->resolved = sqlite3_column_int64(st, 1);
 		out->stale = sqlite3_column_int64(st, 2);
+		out->snoozed = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : store_fail(s, "incident counts");

@@ -85,6 +85,14 @@ enum stmt_id {
 	ST_INCIDENT_SET_REMIND,
 	ST_MENTIONS_OF,
 	ST_INCIDENTS_OPEN_COUNT,
+	ST_SNOOZE_ADD,
+	ST_SNOOZE_END,
+	ST_SNOOZES_EXPIRE,
+	ST_SNOOZES_LIST,
+	ST_SNOOZE_GET,
+	ST_ALERTS_FIRING_EACH,
+	ST_ALERT_SET_SNOOZED,
+	ST_INCIDENT_SET_SNOOZED,
 	ST__COUNT
 };
 
@@ -99,6 +107,7 @@ struct store {
 	char errmsg[512];
 	struct buf row; /* strings of the last incident read (one_incident) */
 	struct buf catalog_row; /* the last catalog cache entry read */
+	struct buf snooze_row;  /* the last snooze read (store_snooze_get) */
 
 	/* checkpointer thread */
 	pthread_t ckpt_thread;

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "relay.h"
+#include "snooze.h"
 #include "store.h"
 #include "util.h"
 
@@ -170,7 +171,7 @@ gauges(struct relay *r, struct metrics *m)
 	    "Age of the oldest message not sent yet (0 when none).", NULL);
 	metrics_set(f, NULL, (double)age / 1000.0);
 	f = metrics_gauge(m, P "snoozes_active", "Snoozes in force.", NULL);
-	metrics_set(f, NULL, 0);
+	metrics_set(f, NULL, (double)snooze_set_count(r->snoozes));
 	f = metrics_gauge(m, P "watchdog_last_seen_timestamp_seconds",
 	    "When a Watchdog alert last arrived (0: never since start).", NULL);
 	metrics_set(f, NULL, (double)r->stats.watchdog_last_seen / 1000.0);

@@ -192,8 +192,9 @@ test_alerts_and_episodes(void **state)
 	assert_int_equal(
 	    store_alert_prev(f->s, "x/00000000000000aa", &prev), 0);
 	assert_false(prev.found);
-	assert_int_equal(store_alert_put(f->s, "x/00000000000000aa",
-	                     ALERT_SRC_GRAFANA, "g", &a, 6000, 6000, 1, 0, 0),
+	assert_int_equal(
+	    store_alert_put(f->s, "x/00000000000000aa", ALERT_SRC_GRAFANA, "g",
+	        &a, 6000, 6000, 1, 0, 0, 0),
 	    0);
 	assert_int_equal(
 	    store_episode_start(f->s, "x/00000000000000aa", 5000, 6000), 0);

@@ -1,0 +1,415 @@
+/*
+ * snoozer.c: snoozes in the running relay; see snoozer.h.
+ */
+#include "snoozer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "alert.h"
+#include "config.h"
+#include "context.h"
+#include "http_server.h"
+#include "incident.h"
+#include "limits.h"
+#include "log.h"
+#include "notify.h"
+#include "outbox.h"
+#include "relay.h"
+#include "snooze.h"
+#include "store.h"
+#include "store_snooze.h"
+#include "util.h"
+
+static int
+load_one(void *arg, const struct store_snooze *z)
+{
+	struct snooze_set *set = arg;
+
+	if (snooze_set_add(set, z->id, z->matchers, z->ends_at) != 0)
+		log_event(
+		    LOG_WARN, "a stored snooze does not parse; ignored", NULL);
+	return 0;
+}
+
+int
+snoozer_reload(struct relay *r)
+{
+	struct snooze_set *set = snooze_set_new();
+	int64_t now = relay_now(r);
+
+	if (store_begin(r->store) != 0 ||
+	    store_snoozes_expire(r->store, now) < 0 ||
+	    store_snoozes_each(r->store, 0, SNOOZE_MAX_ACTIVE, load_one, set) <
+	        0 ||
+	    store_commit(r->store) != 0) {
+		store_rollback(r->store);
+		snooze_set_free(set);
+		return -1;
+	}
+	snooze_set_free(r->snoozes);
+	r->snoozes = set;
+	return 0;
+}
+
+/* A firing alert, copied out of the statement that listed it. */
+struct firing {
+	char *id;
+	char *labels;
+	int64_t incident;
+	int64_t snoozed_by;
+};
+
+struct firing_list {
+	struct firing *v;
+	size_t n;
+};
+
+static int
+collect(void *arg, const char *id, const char *labels, int64_t incident,
+    int64_t snoozed_by)
+{
+	struct firing_list *l = arg;
+
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n].id = xstrdup(id);
+	l->v[l->n].labels = xstrdup(labels);
+	l->v[l->n].incident = incident;
+	l->v[l->n].snoozed_by = snoozed_by;
+	l->n++;
+	return 0;
+}
+
+/* Labels as stored (a JSON object) to a sorted kvlist; borrowed strings. */
+static json_t *
+labels_of(const char *text, struct kvlist *out)
+{
+	json_t *j = json_loads(text, 0, NULL), *v;
+	const char *k;
+	size_t n = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!json_is_object(j))
+		return j;
+	out->v = xcalloc(json_object_size(j) + 1, sizeof(*out->v));
+	json_object_foreach(j, k, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		out->v[n].key = (char *)k;
+		out->v[n].value = (char *)json_string_value(v);
+		n++;
+	}
+	out->n = n;
+	kvlist_sort(out);
+	return j;
+}
+
+/* The messages of one incident whose alerts' snoozes changed. */
+static int
+incident_changed(struct relay *r, int64_t id, int64_t now, const char *detail)
+{
+	struct store_incident inc;
+	struct store_incident_counts counts;
+	char channel[256], severity[64], text[1024];
+	int all, found = store_incident_get(r->store, id, &inc);
+	json_t *d;
+
+	if (found <= 0)
+		return found;
+	if (store_incident_counts(r->store, id, &counts) != 0)
+		return -1;
+	snprintf(channel, sizeof(channel), "%s", inc.channel);
+	snprintf(severity, sizeof(severity), "%s", inc.severity);
+	inc.channel = channel;
+	inc.severity = severity;
+	all = counts.firing > 0 && counts.snoozed == counts.firing;
+	if (!inc.open || all == inc.snoozed)
+		return 0;
+	if (store_incident_set_snoozed(r->store, id, all) != 0)
+		return -1;
+	inc.snoozed = all;
+	if (inc.silent)
+		return 0;
+	d = json_loads(detail, 0, NULL);
+	if (!json_is_object(d)) {
+		json_decref(d);
+		d = json_object();
+	}
+	json_object_set_new(
+	    d, "event", json_string(all ? "snoozed" : "unsnoozed"));
+	{
+		char *t = json_dumps(d, JSON_COMPACT);
+		snprintf(text, sizeof(text), "%s", t != NULL ? t : "{}");
+		free(t);
+	}
+	json_decref(d);
+	if (inc.root_id <= 0) {
+		/* Snoozed since it opened: its first post is now. */
+		struct store_message m;
+		int64_t root;
+
+		if (all)
+			return 0;
+		memset(&m, 0, sizeof(m));
+		m.incident_id = id;
+		m.kind = "root";
+		m.template = "root";
+		m.channel = inc.channel;
+		m.priority = incident_priority(severity, 0);
+		m.created_at = now;
+		m.not_before = now;
+		root = store_message_add(r->store, &m);
+		return root < 0 ? -1
+		                : store_incident_set_root(r->store, id, root);
+	}
+	if (notify_refresh_root(r, now, &inc, 1) != 0 ||
+	    notify_reply(r, now, &inc, "reply", text) != 0)
+		return -1;
+	return 0;
+}
+
+int
+snoozer_apply(struct relay *r, const char *detail)
+{
+	struct firing_list l = {NULL, 0};
+	int64_t now = relay_now(r), *touched = NULL;
+	size_t ntouched = 0;
+	int rc = 0;
+
+	if (store_begin(r->store) != 0)
+		return -1;
+	if (store_alerts_firing_each(r->store, collect, &l) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		struct kvlist kv;
+		json_t *j = labels_of(l.v[i].labels, &kv);
+		int64_t by = snooze_set_match(r->snoozes, &kv, now);
+		int seen = 0;
+
+		free(kv.v);
+		json_decref(j);
+		if (by == l.v[i].snoozed_by)
+			continue;
+		if (store_alert_set_snoozed(r->store, l.v[i].id, by) != 0) {
+			rc = -1;
+			break;
+		}
+		for (size_t k = 0; k < ntouched; k++)
+			if (touched[k] == l.v[i].incident)
+				seen = 1;
+		if (!seen && l.v[i].incident > 0) {
+			touched = xrealloc(
+			    touched, (ntouched + 1) * sizeof(*touched));
+			touched[ntouched++] = l.v[i].incident;
+		}
+	}
+	for (size_t k = 0; rc == 0 && k < ntouched; k++)
+		rc = incident_changed(r, touched[k], now, detail);
+	if (rc == 0)
+		rc = store_commit(r->store);
+	else
+		store_rollback(r->store);
+	for (size_t i = 0; i < l.n; i++) {
+		free(l.v[i].id);
+		free(l.v[i].labels);
+	}
+	free(l.v);
+	free(touched);
+	if (rc == 0 && ntouched > 0 && r->outbox != NULL)
+		outbox_kick(r->outbox);
+	return rc;
+}
+
+void
+snoozer_tick(struct relay *r)
+{
+	int64_t next = snooze_set_next_end(r->snoozes);
+
+	if (next == 0 || next > relay_now(r))
+		return;
+	if (snoozer_reload(r) == 0)
+		snoozer_apply(r, "{\"by\":\"expiry\"}");
+}
+
+/* ---- API ---- */
+
+static json_t *
+snooze_json(const struct store_snooze *z, int64_t now)
+{
+	json_t *m = json_loads(z->matchers, 0, NULL);
+
+	return json_pack("{s:I,s:o,s:o,s:o,s:s,s:s,s:s,s:b,s:o,s:o}", "id",
+	    (json_int_t)z->id, "matchers", m != NULL ? m : json_array(),
+	    "starts_at", context_time(z->starts_at), "ends_at",
+	    context_time(z->ends_at), "author", z->author, "author_name",
+	    z->author_name, "reason", z->reason, "active",
+	    z->ended_at == 0 && z->ends_at > now, "ended_at",
+	    context_time(z->ended_at), "created_at",
+	    context_time(z->created_at));
+}
+
+struct list_ctx {
+	json_t *list;
+	int64_t now;
+};
+
+static int
+list_one(void *arg, const struct store_snooze *z)
+{
+	struct list_ctx *l = arg;
+	json_array_append_new(l->list, snooze_json(z, l->now));
+	return 0;
+}
+
+/* Creates a snooze from the API's JSON (SPEC A.5). */
+static void
+create(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+	struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
+	size_t len = evbuffer_get_length(in);
+	json_t *j =
+	    json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, NULL);
+	json_t *ms, *x, *detail;
+	const char *list[SNOOZE_MAX_MATCHERS];
+	struct snooze_spec spec;
+	struct store_snooze z;
+	int64_t now = relay_now(r), id, dur;
+	char err[512], until[40], *text;
+	size_t i, n = 0;
+
+	memset(&spec, 0, sizeof(spec));
+	if (!json_is_object(j)) {
+		http_reply_error(c->req, 400, "body: a JSON object");
+		goto done;
+	}
+	ms = json_object_get(j, "matchers");
+	if (!json_is_array(ms) || json_array_size(ms) > SNOOZE_MAX_MATCHERS) {
+		http_reply_error(c->req, 400, "matchers: a list of at most %d",
+		    SNOOZE_MAX_MATCHERS);
+		goto done;
+	}
+	json_array_foreach(ms, i, x)
+	{
+		if (!json_is_string(x)) {
+			http_reply_error(
+			    c->req, 400, "matchers[%zu]: a string", i);
+			goto done;
+		}
+		list[n++] = json_string_value(x);
+	}
+	spec.matchers = list;
+	spec.nmatchers = n;
+	spec.starts_at = now;
+	x = json_object_get(j, "duration");
+	if (json_is_string(x)) {
+		if (snooze_duration(json_string_value(x), &dur) != 0) {
+			http_reply_error(
+			    c->req, 400, "duration: not a duration");
+			goto done;
+		}
+		spec.ends_at =
+		    now + (dur > SNOOZE_MAX_MS + 1 ? SNOOZE_MAX_MS + 1 : dur);
+	} else if (json_is_string(json_object_get(j, "ends_at"))) {
+		if (util_time_parse(
+		        json_string_value(json_object_get(j, "ends_at")),
+		        &spec.ends_at) != 0) {
+			http_reply_error(
+			    c->req, 400, "ends_at: not an RFC 3339 time");
+			goto done;
+		}
+	} else {
+		http_reply_error(c->req, 400, "duration or ends_at: required");
+		goto done;
+	}
+	spec.author = "api";
+	spec.reason = json_string_value(json_object_get(j, "reason"));
+	if (snooze_validate(&spec, now, err, sizeof(err)) != 0) {
+		http_reply_error(c->req, 400, "%s", err);
+		goto done;
+	}
+	if (store_begin(r->store) != 0 ||
+	    (id = store_snooze_add(r->store, &spec, now)) < 0 ||
+	    store_commit(r->store) != 0) {
+		store_rollback(r->store);
+		http_reply_error(
+		    c->req, 503, "database: %s", store_errmsg(r->store));
+		goto done;
+	}
+	util_time_format(spec.ends_at, until, sizeof(until));
+	detail = json_pack("{s:s,s:s,s:s}", "by", "api", "until", until,
+	    "reason", spec.reason != NULL ? spec.reason : "");
+	text = json_dumps(detail, JSON_COMPACT);
+	json_decref(detail);
+	if (snoozer_reload(r) != 0 || snoozer_apply(r, text) != 0)
+		log_event(LOG_ERROR, "snooze stored; applying it failed",
+		    "error", store_errmsg(r->store), NULL);
+	free(text);
+	store_changed(r->store); /* our own write is not news */
+	if (store_snooze_get(r->store, id, &z) == 1)
+		http_reply_json(c->req, 201, snooze_json(&z, now));
+	else
+		http_reply_error(
+		    c->req, 503, "database: %s", store_errmsg(r->store));
+done:
+	json_decref(j);
+}
+
+void
+snoozer_api(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+	struct list_ctx l = {json_array(), relay_now(r)};
+	const char *all = http_query(c, "all");
+
+	if (evhttp_request_get_command(c->req) == EVHTTP_REQ_POST) {
+		json_decref(l.list);
+		create(c);
+		return;
+	}
+	if (store_snoozes_each(r->store, all != NULL && strcmp(all, "1") == 0,
+	        LIMIT_API_LIST, list_one, &l) < 0) {
+		json_decref(l.list);
+		http_reply_error(
+		    c->req, 503, "database: %s", store_errmsg(r->store));
+		return;
+	}
+	http_reply_json(c->req, 200, json_pack("{s:o}", "snoozes", l.list));
+}
+
+void
+snoozer_api_delete(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+	long long id;
+	const char *e;
+	int rc;
+
+	if (util_strtonum(c->tail, 1, INT64_MAX, &id, &e) != 0) {
+		http_reply_error(c->req, 404, "no snooze %s", "with that id");
+		return;
+	}
+	if (store_begin(r->store) != 0 ||
+	    (rc = store_snooze_end(r->store, id, "api", relay_now(r))) < 0 ||
+	    store_commit(r->store) != 0) {
+		store_rollback(r->store);
+		http_reply_error(
+		    c->req, 503, "database: %s", store_errmsg(r->store));
+		return;
+	}
+	if (rc == 0) {
+		http_reply_error(c->req, 404, "no snooze %lld in force", id);
+		return;
+	}
+	if (snoozer_reload(r) != 0 || snoozer_apply(r, "{\"by\":\"api\"}") != 0)
+		log_event(LOG_ERROR, "snooze ended; applying it failed",
+		    "error", store_errmsg(r->store), NULL);
+	store_changed(r->store);
+	evhttp_send_reply(c->req, 204, "No Content", NULL);
+}

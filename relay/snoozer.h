@@ -1,0 +1,36 @@
+/*
+ * snoozer.h: snoozes in the running relay: the set in force (reloaded from
+ * the database when it changes), expiry, and what a snooze change does to
+ * open incidents (SPEC section 9: the change is always shown: the root is
+ * updated at once and a thread reply says who, until when and why; when a
+ * snooze ends and the incident still fires, a reply says so and normal
+ * posting resumes, with a root posted if there was none).
+ */
+#ifndef SNOOZER_H
+#define SNOOZER_H
+
+#include <stdint.h>
+
+struct relay;
+struct http_ctx;
+
+/* Ends the snoozes whose time is up and loads those in force into
+ * r->snoozes. 0 or -1. */
+int snoozer_reload(struct relay *r);
+
+/*
+ * Matches every firing alert against the snoozes in force, and queues the
+ * messages of every incident whose snoozed state changed. `detail` is the
+ * JSON object of the event for the replies (who, until, reason), borrowed.
+ * Runs in its own transaction. 0 or -1.
+ */
+int snoozer_apply(struct relay *r, const char *detail);
+
+/* Expiry: called every second by the loop. */
+void snoozer_tick(struct relay *r);
+
+/* Route handlers: GET/POST /api/v1/snoozes, DELETE /api/v1/snoozes/{id}. */
+void snoozer_api(struct http_ctx *c);
+void snoozer_api_delete(struct http_ctx *c);
+
+#endif /* SNOOZER_H */
