@@ -647,3 +647,16 @@ context_set_owners(json_t *ctx, const struct config *cfg,
 	json_object_set_new(
 	    ctx, "has_links", json_boolean(json_array_size(links) > 0));
 }
+
+void
+context_set_buttons(json_t *ctx, json_t *buttons)
+{
+	if (!json_is_array(buttons)) {
+		json_decref(buttons);
+		return;
+	}
+	mark_ends(buttons);
+	json_object_set_new(
+	    ctx, "has_buttons", json_boolean(json_array_size(buttons) > 0));
+	json_object_set_new(ctx, "buttons", buttons);
+}

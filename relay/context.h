@@ -54,6 +54,9 @@ struct catalog_entry;
 void context_set_owners(json_t *ctx, const struct config *cfg,
     const struct catalog_entry *e, const char *source);
 
+/* Sets the root's buttons (stolen; NULL: none). */
+void context_set_buttons(json_t *ctx, json_t *buttons);
+
 /* Keeps the first `cap` alerts and sets more_count/has_more. */
 void context_cap(json_t *ctx, size_t cap);
 

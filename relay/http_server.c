@@ -53,6 +53,7 @@ static const struct route routes[] = {
     {"/api/v1/snoozes", 0, M_GET | M_POST, snoozer_api, GUARD_ADMIN},
     {"/api/v1/snoozes/", 1, EVHTTP_REQ_DELETE, snoozer_api_delete, GUARD_ADMIN},
     {"/api/v1/rules/", 1, EVHTTP_REQ_DELETE, api_rule_delete, GUARD_ADMIN},
+    {"/slack/interactions", 0, M_POST, snoozer_slack, GUARD_NONE},
     {"/healthz", 0, M_GET, api_healthz, GUARD_NONE},
     {"/metrics", 0, M_GET, telemetry_handler, GUARD_NONE},
     {"/readyz", 0, M_GET, api_readyz, GUARD_NONE},

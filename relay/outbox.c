@@ -22,6 +22,8 @@
 #include "store.h"
 #include "telemetry.h"
 #include "store_rule.h"
+#include "store_snooze.h"
+#include "interact.h"
 #include "util.h"
 
 /* Messages looked at per turn: a turn stays well under a millisecond. */
@@ -101,12 +103,15 @@ struct ctx_fill {
 	json_t *ctx;
 	const struct config *cfg;
 	int64_t now;
+	int64_t snooze; /* the snooze of the first snoozed alert */
 };
 
 static int
 add_alert(void *arg, const struct store_alert_row *r)
 {
 	struct ctx_fill *f = arg;
+	if (f->snooze == 0 && r->snoozed_by > 0)
+		f->snooze = r->snoozed_by;
 	context_add_alert(f->ctx, f->cfg, r, f->now);
 	return 0;
 }
@@ -127,7 +132,8 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 	const struct config *cfg = r->cfg;
 	struct store_incident inc;
 	struct store_incident_counts counts;
-	struct ctx_fill f = {NULL, cfg, now};
+	struct ctx_fill f = {NULL, cfg, now, 0};
+	int inc_open, inc_snoozed;
 	const char *tmpl = template;
 	int found;
 
@@ -157,6 +163,8 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 	}
 	/* The context copies what it needs before the next store call. */
 	f.ctx = context_begin(cfg, &inc, &counts, kind, detail, now);
+	inc_open = inc.open;
+	inc_snoozed = inc.snoozed;
 	if (strcmp(tmpl, "root") == 0)
 		tmpl = !inc.open  ? "resolved"
 		    : inc.snoozed ? "snoozed"
@@ -203,6 +211,37 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 		return -1;
 	}
 	context_finish(f.ctx, cfg);
+	/* Snooze buttons on the root of an open incident, when Slack can
+	 * reach us back (a signing secret is set). */
+	if (cfg->slack.signing_secret[0] != '\0' && inc_open &&
+	    (strcmp(kind, "root") == 0 || strcmp(kind, "update") == 0)) {
+		json_t *b = interact_buttons(incident_id, inc_snoozed), *x;
+		size_t i;
+		/* "Until resolved" is not offered yet: its snooze would have
+		 * to end with the incident. */
+		json_array_foreach(b, i, x)
+		{
+			if (strcmp(json_string_value(
+			               json_object_get(x, "action_id")),
+			        "snooze_resolved") == 0) {
+				json_array_remove(b, i);
+				break;
+			}
+		}
+		context_set_buttons(f.ctx, b);
+	}
+	if (inc_snoozed && f.snooze > 0) {
+		struct store_snooze z;
+		char until[40];
+		if (store_snooze_get(r->store, f.snooze, &z) == 1) {
+			util_time_format(z.ends_at, until, sizeof(until));
+			json_object_set_new(f.ctx, "snooze",
+			    json_pack("{s:s,s:s,s:s}", "by",
+			        z.author_name[0] != '\0' ? z.author_name
+			                                 : z.author,
+			        "until", until, "reason", z.reason));
+		}
+	}
 	context_set_owners(
 	    f.ctx, cfg, ans.entry, catalog_source_name(ans.source));
 	found =

@@ -11,6 +11,11 @@
 #include <event2/http.h>
 
 #include "alert.h"
+#include "auth.h"
+#include "buf.h"
+#include "http_client.h"
+#include "interact.h"
+#include "matcher.h"
 #include "config.h"
 #include "context.h"
 #include "http_server.h"
@@ -412,4 +417,276 @@ snoozer_api_delete(struct http_ctx *c)
 		    "error", store_errmsg(r->store), NULL);
 	store_changed(r->store);
 	evhttp_send_reply(c->req, 204, "No Content", NULL);
+}
+
+/* ---- Slack buttons (POST /slack/interactions) ---- */
+
+static int
+first_labels(void *arg, const struct store_alert_row *row)
+{
+	json_t **out = arg;
+	*out = json_loads(row->labels, 0, NULL);
+	return 1;
+}
+
+/* Returns new: the labels of the incident's first alert ({} when none). */
+static json_t *
+incident_first_labels(struct relay *r, int64_t incident_id)
+{
+	json_t *labels = NULL;
+
+	store_incident_alerts(r->store, incident_id, 1, first_labels, &labels);
+	return json_is_object(labels) ? labels : json_object();
+}
+
+/*
+ * The matchers of a button snooze: the incident's namespace and alert
+ * name, as the labels of one of its alerts carry them, plus its incident
+ * labels. Appends to list (owned strings). 0 or -1.
+ */
+static int
+incident_matchers(struct relay *r, int64_t incident_id, struct strlist *list)
+{
+	struct store_incident inc;
+	struct buf m = BUF_INIT;
+	json_t *labels = NULL, *il, *v;
+	const char *k, *ns_label = NULL;
+	char ns[256], name[256];
+
+	if (store_incident_get(r->store, incident_id, &inc) != 1)
+		return -1;
+	snprintf(ns, sizeof(ns), "%s", inc.namespace);
+	snprintf(name, sizeof(name), "%s", inc.alertname);
+	il = json_loads(inc.labels, 0, NULL);
+	/* One alert of the incident says which labels name it. */
+	labels = incident_first_labels(r, incident_id);
+	for (size_t i = 0; i < r->cfg->grouping.namespace_labels.n; i++) {
+		const char *l = r->cfg->grouping.namespace_labels.v[i];
+		json_t *x = json_object_get(labels, l);
+		if (json_is_string(x) && *json_string_value(x) != '\0') {
+			ns_label = l;
+			break;
+		}
+	}
+	if (ns_label != NULL) {
+		buf_printf(&m, "%s=", ns_label);
+		matcher_quote(&m, ns);
+		strlist_add(list, buf_str(&m));
+	} else {
+		/* No namespace label: the default namespace; match its absence.
+		 */
+		for (size_t i = 0; i < r->cfg->grouping.namespace_labels.n;
+		     i++) {
+			buf_reset(&m);
+			buf_printf(&m, "%s=\"\"",
+			    r->cfg->grouping.namespace_labels.v[i]);
+			strlist_add(list, buf_str(&m));
+		}
+	}
+	buf_reset(&m);
+	{
+		json_t *an = json_object_get(labels, "alertname");
+		int own = json_is_string(an) &&
+		    strcmp(json_string_value(an), name) == 0;
+		buf_adds(&m, own ? "alertname=" : "rulename=");
+	}
+	matcher_quote(&m, name);
+	strlist_add(list, buf_str(&m));
+	json_object_foreach(il, k, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		buf_reset(&m);
+		buf_printf(&m, "%s=", k);
+		matcher_quote(&m, json_string_value(v));
+		strlist_add(list, buf_str(&m));
+	}
+	buf_free(&m);
+	json_decref(il);
+	json_decref(labels);
+	return 0;
+}
+
+static void
+ignore_answer(void *arg, const struct http_response *resp)
+{
+}
+
+/* An ephemeral note to the clicker through response_url, when its host is
+ * one we may post to (slack.response_url_hosts). */
+static void
+tell_clicker(struct relay *r, const struct interact *ia, const char *text)
+{
+	struct http_request req;
+	char host[256], *body;
+	json_t *j;
+
+	if (interact_url_host(ia->response_url, host, sizeof(host)) != 0 ||
+	    !strlist_has(&r->cfg->slack.response_url_hosts, host))
+		return;
+	j = json_pack("{s:s,s:b,s:s}", "response_type", "ephemeral",
+	    "replace_original", 0, "text", text);
+	body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = ia->response_url;
+	req.content_type = "application/json";
+	req.body = body;
+	req.body_len = body != NULL ? strlen(body) : 0;
+	req.timeout_ms = r->cfg->slack.timeout;
+	req.max_response = 64 * 1024;
+	if (body != NULL)
+		http_client_start(r->http_client, &req, ignore_answer, NULL);
+	free(body);
+}
+
+struct ids {
+	int64_t v[64];
+	size_t n;
+};
+
+static int
+collect_snoozes(void *arg, const struct store_alert_row *row)
+{
+	struct ids *ids = arg;
+
+	if (row->snoozed_by <= 0 || strcmp(row->state, "firing") != 0)
+		return 0;
+	for (size_t i = 0; i < ids->n; i++)
+		if (ids->v[i] == row->snoozed_by)
+			return 0;
+	if (ids->n < 64)
+		ids->v[ids->n++] = row->snoozed_by;
+	return 0;
+}
+
+/* Does what a click asked, after the 200 went out. */
+static void
+click(struct relay *r, const struct interact *ia, int64_t incident_id,
+    const char *action)
+{
+	struct store_incident inc;
+	const char *who =
+	    ia->user_name[0] != '\0' ? ia->user_name : ia->user_id;
+	int64_t now = relay_now(r), ms = 0;
+	char detail[512], until[40];
+	json_t *d;
+	char *text;
+
+	if (store_incident_get(r->store, incident_id, &inc) != 1 || !inc.open) {
+		tell_clicker(r, ia,
+		    "This incident is closed (or unknown): "
+		    "nothing to snooze.");
+		return;
+	}
+	if (strcmp(action, "unsnooze") == 0) {
+		struct ids ids;
+		int ended = 0;
+
+		ids.n = 0;
+		if (store_incident_alerts(r->store, incident_id, 10000,
+		        collect_snoozes, &ids) < 0 ||
+		    store_begin(r->store) != 0)
+			return;
+		for (size_t i = 0; i < ids.n; i++)
+			ended += store_snooze_end(
+			             r->store, ids.v[i], ia->user_id, now) > 0;
+		if (store_commit(r->store) != 0)
+			return;
+		d = json_pack("{s:s}", "by", who);
+	} else {
+		struct strlist ms_list = {NULL, 0};
+		struct snooze_spec spec;
+		char err[256];
+
+		if (interact_action_ms(action, &ms) != 0 || ms <= 0)
+			return;
+		if (incident_matchers(r, incident_id, &ms_list) != 0) {
+			strlist_free(&ms_list);
+			return;
+		}
+		memset(&spec, 0, sizeof(spec));
+		spec.matchers = (const char *const *)ms_list.v;
+		spec.nmatchers = ms_list.n;
+		spec.starts_at = now;
+		spec.ends_at = now + ms;
+		spec.author = ia->user_id;
+		spec.author_name = ia->user_name;
+		spec.reason = "snoozed from Slack";
+		if (snooze_validate(&spec, now, err, sizeof(err)) != 0 ||
+		    store_begin(r->store) != 0 ||
+		    store_snooze_add(r->store, &spec, now) < 0 ||
+		    store_commit(r->store) != 0) {
+			store_rollback(r->store);
+			log_event(LOG_ERROR, "cannot snooze from Slack",
+			    "error", err, NULL);
+			strlist_free(&ms_list);
+			return;
+		}
+		strlist_free(&ms_list);
+		util_time_format(spec.ends_at, until, sizeof(until));
+		d = json_pack("{s:s,s:s}", "by", who, "until", until);
+	}
+	text = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	snprintf(detail, sizeof(detail), "%s", text != NULL ? text : "{}");
+	free(text);
+	if (snoozer_reload(r) != 0 || snoozer_apply(r, detail) != 0)
+		log_event(LOG_ERROR, "snooze from Slack not applied", "error",
+		    store_errmsg(r->store), NULL);
+	store_changed(r->store);
+}
+
+void
+snoozer_slack(struct http_ctx *c)
+{
+	struct relay *r = c->relay;
+	const struct config *cfg = r->cfg;
+	struct evkeyvalq *h = evhttp_request_get_input_headers(c->req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
+	size_t len = evbuffer_get_length(in);
+	const char *body, *why = NULL, *err = NULL;
+	struct interact *ia = NULL;
+	int64_t incident_id = 0;
+	char action[32];
+	int rc;
+
+	if (cfg->slack.signing_secret[0] == '\0') {
+		http_reply_error(c->req, 404, "no such endpoint");
+		return;
+	}
+	if (len > INTERACT_MAX_BODY) {
+		http_reply_error(c->req, 413, "body too large");
+		return;
+	}
+	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
+	/* The signature first: nothing is parsed from an unsigned body. */
+	if (auth_slack_signature(cfg->slack.signing_secret,
+	        evhttp_find_header(h, "X-Slack-Request-Timestamp"),
+	        evhttp_find_header(h, "X-Slack-Signature"), body, len,
+	        relay_now(r) / 1000, &why) != 0) {
+		http_reply_error(c->req, 401, "Slack signature: %s", why);
+		return;
+	}
+	rc = interact_parse(body, len, &ia, &err);
+	if (rc == INTERACT_ERR) {
+		http_reply_error(c->req, 400, "%s", err);
+		return;
+	}
+	if (rc == INTERACT_UNSUPPORTED) {
+		evhttp_send_reply(c->req, 200, "OK", NULL);
+		return;
+	}
+	if (cfg->slack.allowed_team_ids.n > 0 &&
+	    !strlist_has(&cfg->slack.allowed_team_ids, ia->team_id)) {
+		interact_free(ia);
+		http_reply_error(c->req, 403, "team not allowed");
+		return;
+	}
+	/* Slack wants its answer within 3 s: answer, then do the work. */
+	evhttp_send_reply(c->req, 200, "OK", NULL);
+	if (interact_click(ia, &incident_id, action, sizeof(action), &err) == 0)
+		click(r, ia, incident_id, action);
+	interact_free(ia);
 }

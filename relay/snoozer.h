@@ -32,5 +32,8 @@ void snoozer_tick(struct relay *r);
 /* Route handlers: GET/POST /api/v1/snoozes, DELETE /api/v1/snoozes/{id}. */
 void snoozer_api(struct http_ctx *c);
 void snoozer_api_delete(struct http_ctx *c);
+/* POST /slack/interactions: signed button clicks (404 without a signing
+ * secret). */
+void snoozer_slack(struct http_ctx *c);
 
 #endif /* SNOOZER_H */
