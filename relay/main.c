@@ -20,6 +20,7 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "render.h"
+#include "reminder.h"
 #include "rulebook.h"
 #include "rules.h"
 #include "relay.h"
@@ -179,6 +180,7 @@ on_watch(evutil_socket_t fd, short what, void *arg)
 	char err[1024];
 
 	snoozer_tick(r);
+	reminder_tick(r);
 	if (!store_changed(r->store))
 		return;
 	/* Snoozes added or removed by the CLI. */

@@ -173,7 +173,8 @@ render_row(struct relay *r, int64_t incident_id, const char *kind,
 		/* The root shows everyone its incident mentioned; a reply the
 		 * targets it was queued for. */
 		json_t *targets = json_object();
-		if (strcmp(kind, "root") == 0 || strcmp(kind, "update") == 0) {
+		if (strcmp(kind, "root") == 0 || strcmp(kind, "update") == 0 ||
+		    strcmp(kind, "reminder") == 0) {
 			if (store_mentions_of(r->store, incident_id, targets) !=
 			    0) {
 				json_decref(targets);

@@ -468,6 +468,10 @@ escalate(struct apply *ap, const struct store_incident *inc,
 	m.created_at = ap->now;
 	m.not_before = ap->now;
 	id = inc->root_id > 0 ? store_message_add(ap->relay->store, &m) : 0;
+	/* A broadcast is channel-visible: reminders count from it. */
+	if (id > 0 &&
+	    store_incident_set_visible(ap->relay->store, inc->id, ap->now) != 0)
+		id = -1;
 	free(text);
 	json_decref(detail);
 	return id < 0 ? -1 : 0;

@@ -259,6 +259,18 @@ struct store_incident_filter {
 	int state;             /* -1 any, 1 open, 0 closed */
 	size_t limit;
 };
+/*
+ * Open incidents that are due a reminder at now: root posted (or kept in
+ * preview), not silent, not snoozed, and remind_every (theirs, else
+ * default_every; 0 = none) passed since the last channel-visible post.
+ * Returns count or -1.
+ */
+int store_incidents_remind_due(struct store *s, int64_t now,
+    int64_t default_every, size_t limit,
+    int (*cb)(void *arg, const struct store_incident *i), void *arg);
+/* The time of the incident's last channel-visible post. */
+int store_incident_set_visible(struct store *s, int64_t id, int64_t at);
+
 /* Open incidents, or -1. */
 int64_t store_incidents_open_count(struct store *s);
 int store_incidents_list(struct store *s, const struct store_incident_filter *f,

@@ -307,3 +307,44 @@ store_incidents_open_count(struct store *s)
 	sqlite3_reset(st);
 	return n;
 }
+
+int
+store_incidents_remind_due(struct store *s, int64_t now, int64_t default_every,
+    size_t limit, int (*cb)(void *arg, const struct store_incident *i),
+    void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENTS_REMIND_DUE,
+	    "SELECT " INCIDENT_COLUMNS "FROM incidents i WHERE state = 'open' "
+	    "AND silent = 0 AND snoozed = 0 AND root_id IS NOT NULL AND "
+	    "coalesce(remind_every, ?2) > 0 AND max(coalesce(last_visible, 0), "
+	    "opened_at) + coalesce(remind_every, ?2) <= ?1 AND EXISTS (SELECT "
+	    "1 "
+	    "FROM messages m WHERE m.id = i.root_id AND m.state IN ('posted', "
+	    "'preview')) ORDER BY id LIMIT ?3");
+	int n = 0, rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, default_every);
+	sqlite3_bind_int64(st, 3, (int64_t)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_incident i;
+		fill_incident(st, &i);
+		n++;
+		if (cb(arg, &i) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "reminders due");
+	return n;
+}
+
+int
+store_incident_set_visible(struct store *s, int64_t id, int64_t at)
+{
+	return store_exec_ii(s, ST_INCIDENT_SET_VISIBLE,
+	    "UPDATE incidents SET last_visible = ?1 WHERE id = ?2", at, id,
+	    "incident visible");
+}
