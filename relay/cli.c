@@ -3,6 +3,7 @@
  * event loop (check, migrate, backup, version); see cli.h.
  */
 #include "cli.h"
+#include "cli_online.h"
 #include "cli_rules.h"
 #include "cli_snooze.h"
 
@@ -256,6 +257,7 @@ cmd_check(const struct cli_args *a)
 	char err[1024];
 	struct config *cfg = load_config(a);
 	struct render *render;
+	int rc;
 
 	if (cfg == NULL)
 		return 2;
@@ -299,8 +301,9 @@ cmd_check(const struct cli_args *a)
 	    cfg->path[0] != '\0' ? cfg->path : "built-in defaults",
 	    config_preview(cfg) ? " (preview mode: nothing is sent to Slack)"
 	                        : "");
+	rc = a->online ? cli_online_check(cfg) : 0;
 	config_free(cfg);
-	return 0;
+	return rc;
 }
 
 static int

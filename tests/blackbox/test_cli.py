@@ -6,6 +6,10 @@ import subprocess
 import tempfile
 import unittest
 
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import threading
+
+from fakeslack import FakeSlack
 from harness import RELAY_BIN, Relay, RelayTest, free_port, main
 
 
@@ -44,6 +48,69 @@ class TestCli(unittest.TestCase):
         self.assertIn("unknown command", r.stderr)
         r = run("check", "--bogus")
         self.assertEqual(r.returncode, 2)
+
+    def test_check_online(self):
+        slack = FakeSlack(token="xoxb-right")
+        self.addCleanup(slack.close)
+        status = {"code": 404}
+        seen = []
+
+        class H(BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append(self.path)
+                self.send_response(status["code"])
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *a):
+                pass
+
+        cat = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=cat.serve_forever, daemon=True).start()
+        self.addCleanup(cat.server_close)
+        self.addCleanup(cat.shutdown)
+        os.makedirs(os.path.join(self.dir, "rules"), exist_ok=True)
+
+        def cfg(token, cat_url):
+            return self.write("online.yaml", (
+                "rules: rules\n"
+                f"slack:\n  api_url: {slack.api_url}\n  bot_token: {token}\n"
+                "  default_channel: \"#alerts\"\n"
+                f"catalog:\n  url: {cat_url}\n  timeout: 2s\n"))
+
+        url = f"http://127.0.0.1:{cat.server_port}/ns/{{namespace}}"
+        # Offline check never calls anything.
+        r = run("check", "-c", cfg("xoxb-right", url))
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(seen, [])
+        self.assertEqual(slack.calls("auth.test"), [])
+        # Both reachable: 404 is the catalog's "unknown namespace".
+        r = run("check", "--online", "-c", cfg("xoxb-right", url))
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("slack: ok", r.stdout)
+        self.assertIn("catalog: ok", r.stdout)
+        self.assertEqual(seen, ["/ns/alert-delivery-check"])
+        self.assertEqual(len(slack.calls("auth.test")), 1)
+        # A refused token is a runtime failure with Slack's reason.
+        r = run("check", "--online", "-c", cfg("xoxb-wrong", url))
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("invalid_auth", r.stderr)
+        # A failing catalog.
+        status["code"] = 500
+        r = run("check", "--online", "-c", cfg("xoxb-right", url))
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("catalog: HTTP 500", r.stderr)
+        # An unreachable catalog.
+        dead = f"http://127.0.0.1:{free_port()}/ns/{{namespace}}"
+        r = run("check", "--online", "-c", cfg("xoxb-right", dead))
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("alert-delivery: catalog:", r.stderr)
+        # Preview mode has nothing to call.
+        p = self.write("preview.yaml", "rules: rules\n")
+        r = run("check", "--online", "-c", p)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("preview mode", r.stdout)
 
     def test_check_reports_file_line_key(self):
         p = self.write("bad.yaml", "listen: 127.0.0.1:9095\nslack:\n  rate_per_channel: -1\n")

@@ -1,0 +1,159 @@
+/*
+ * cli_online.c: `check --online` (see cli_online.h). Both requests go
+ * through http_client on a loop of their own and run concurrently.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "catalog.h"
+#include "cli_online.h"
+#include "http_client.h"
+
+#define ONLINE_MAX_RESPONSE (1024 * 1024)
+#define ONLINE_PROBE_NS "alert-delivery-check"
+
+struct online {
+	int failed;
+};
+
+static void
+slack_done(void *arg, const struct http_response *r)
+{
+	struct online *o = arg;
+	json_t *root = NULL, *ok;
+	const char *team, *user, *error;
+
+	if (!r->ok) {
+		fprintf(stderr, "alert-delivery: slack auth.test: %s\n",
+		    r->error != NULL ? r->error : "failed");
+		goto fail;
+	}
+	if (r->status != 200) {
+		fprintf(stderr, "alert-delivery: slack auth.test: HTTP %ld\n",
+		    r->status);
+		goto fail;
+	}
+	root = json_loadb(r->body, r->body_len, 0, NULL);
+	ok = json_object_get(root, "ok");
+	if (!json_is_boolean(ok)) {
+		fprintf(stderr,
+		    "alert-delivery: slack auth.test: not a Slack answer\n");
+		goto fail;
+	}
+	if (!json_is_true(ok)) {
+		error = json_string_value(json_object_get(root, "error"));
+		fprintf(stderr, "alert-delivery: slack auth.test: %s\n",
+		    error != NULL ? error : "refused");
+		goto fail;
+	}
+	team = json_string_value(json_object_get(root, "team"));
+	user = json_string_value(json_object_get(root, "user"));
+	printf("slack: ok (team %s, bot %s)\n", team != NULL ? team : "?",
+	    user != NULL ? user : "?");
+	json_decref(root);
+	return;
+fail:
+	json_decref(root);
+	o->failed = 1;
+}
+
+static void
+catalog_done(void *arg, const struct http_response *r)
+{
+	struct online *o = arg;
+
+	if (!r->ok) {
+		fprintf(stderr, "alert-delivery: catalog: %s\n",
+		    r->error != NULL ? r->error : "failed");
+		o->failed = 1;
+	} else if (r->status == 200 || r->status == 404) {
+		/* 404 is the API's "unknown namespace": it answered. */
+		printf("catalog: ok (HTTP %ld for namespace %s)\n", r->status,
+		    ONLINE_PROBE_NS);
+	} else {
+		fprintf(
+		    stderr, "alert-delivery: catalog: HTTP %ld\n", r->status);
+		o->failed = 1;
+	}
+}
+
+int
+cli_online_check(const struct config *cfg)
+{
+	struct online o = {0};
+	struct event_base *base = NULL;
+	struct http_client *http = NULL;
+	struct http_request req;
+	char url[1100];
+	char *curl = NULL;
+	int rc = 1;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if ((base = event_base_new()) == NULL ||
+	    (http = http_client_new(base)) == NULL) {
+		fprintf(stderr, "alert-delivery: cannot start HTTP client\n");
+		goto done;
+	}
+	if (cfg->slack.bot_token != NULL && cfg->slack.bot_token[0] != '\0') {
+		snprintf(url, sizeof(url), "%s/auth.test", cfg->slack.api_url);
+		memset(&req, 0, sizeof(req));
+		req.method = "POST";
+		req.url = url;
+		req.bearer = cfg->slack.bot_token;
+		req.content_type = "application/json; charset=utf-8";
+		req.body = "{}";
+		req.body_len = 2;
+		req.timeout_ms = cfg->slack.timeout;
+		req.max_response = ONLINE_MAX_RESPONSE;
+		if (http_client_start(http, &req, slack_done, &o) != 0) {
+			fprintf(stderr,
+			    "alert-delivery: slack: cannot start "
+			    "request\n");
+			o.failed = 1;
+		}
+	} else if (cfg->slack.webhook_url != NULL &&
+	    cfg->slack.webhook_url[0] != '\0') {
+		printf("slack: incoming webhook not called (a call posts a "
+		       "message)\n");
+	} else {
+		printf("slack: preview mode, nothing to call\n");
+	}
+	if (cfg->catalog.url != NULL && cfg->catalog.url[0] != '\0') {
+		if ((curl = catalog_url_build(
+		         cfg->catalog.url, ONLINE_PROBE_NS)) == NULL) {
+			fprintf(stderr, "alert-delivery: catalog: bad url\n");
+			o.failed = 1;
+		} else {
+			memset(&req, 0, sizeof(req));
+			req.method = "GET";
+			req.url = curl;
+			req.timeout_ms = cfg->catalog.timeout;
+			req.max_response = ONLINE_MAX_RESPONSE;
+			if (http_client_start(http, &req, catalog_done, &o) !=
+			    0) {
+				fprintf(stderr,
+				    "alert-delivery: catalog: "
+				    "cannot start request\n");
+				o.failed = 1;
+			}
+		}
+	} else {
+		printf("catalog: no API configured\n");
+	}
+	while (http_client_inflight(http) > 0)
+		if (event_base_loop(base, EVLOOP_ONCE) != 0)
+			break;
+	rc = o.failed ? 1 : 0;
+done:
+	free(curl);
+	http_client_free(http);
+	if (base != NULL)
+		event_base_free(base);
+	curl_global_cleanup();
+	return rc;
+}
