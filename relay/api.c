@@ -427,6 +427,18 @@ api_healthz(struct http_ctx *c)
 }
 
 void
+api_reload(struct http_ctx *c)
+{
+	char err[1024];
+
+	if (relay_reload(c->relay, err, sizeof(err)) != 0) {
+		http_reply_error(c->req, 400, "reload refused: %s", err);
+		return;
+	}
+	http_reply_json(c->req, 200, json_pack("{s:s}", "status", "reloaded"));
+}
+
+void
 api_readyz(struct http_ctx *c)
 {
 	struct relay *r = c->relay;

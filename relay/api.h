@@ -14,5 +14,7 @@ void api_rules(struct http_ctx *c);
 void api_rule_delete(struct http_ctx *c);
 void api_healthz(struct http_ctx *c);
 void api_readyz(struct http_ctx *c);
+/* POST /-/reload: as SIGHUP; 200 or 400 with the reason. */
+void api_reload(struct http_ctx *c);
 
 #endif /* API_H */

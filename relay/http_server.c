@@ -57,6 +57,7 @@ static const struct route routes[] = {
     {"/healthz", 0, M_GET, api_healthz, GUARD_NONE},
     {"/metrics", 0, M_GET, telemetry_handler, GUARD_NONE},
     {"/readyz", 0, M_GET, api_readyz, GUARD_NONE},
+    {"/-/reload", 0, M_POST, api_reload, GUARD_ADMIN},
 };
 
 struct http_server {
@@ -86,9 +87,11 @@ struct frame {
 	enum frame_mode mode;
 	uint64_t remaining;
 	uint64_t length; /* Content-Length of the request being read */
-	int chunked;
-	int have_line1; /* the request line was seen */
-	int webhook;    /* 0: other path, 1: grafana, 2: alertmanager */
+	int chunked;     /* not framed by Content-Length: pass it on */
+	int have_length; /* a Content-Length header was seen */
+	int have_line1;  /* the request line was seen */
+	int passed;      /* a request went on to evhttp */
+	int webhook;     /* 0: other path, 1: grafana, 2: alertmanager */
 	struct bufferevent *under; /* the socket's bufferevent */
 	struct bufferevent *bev;   /* the filter evhttp uses */
 	struct event *kick;        /* flushes output evhttp queued (below) */
@@ -149,6 +152,13 @@ frame_refuse(struct frame *f, struct bufferevent *under)
 	    "application/json\r\n"
 	    "Content-Length: %d\r\nConnection: close\r\n\r\n",
 	    bn);
+	if (f->passed) {
+		/* An earlier request on this connection may not be answered
+		 * yet (pipelined, or waiting for its commit): a reply of ours
+		 * would overtake it. libevent refuses this one, in order. */
+		f->mode = FRAME_PASS;
+		return;
+	}
 	if (bn > 0 && hn > 0 && (size_t)bn < sizeof(body) &&
 	    (size_t)hn < sizeof(head)) {
 		/* Straight to the socket: evhttp is still reading headers and
@@ -162,6 +172,9 @@ frame_refuse(struct frame *f, struct bufferevent *under)
 		    send(fd, all, (size_t)(hn + bn),
 		        MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_event(LOG_DEBUG, "413 reply not sent", NULL);
+		if (fd >= 0)
+			(void)shutdown(
+			    fd, SHUT_WR); /* as "Connection: close" */
 	}
 	if (f->webhook > 0)
 		r->stats.webhooks[f->webhook - 1][3]++;
@@ -177,6 +190,7 @@ frame_line(struct frame *f, const char *line, size_t n)
 		f->have_line1 = 1;
 		f->length = 0;
 		f->chunked = 0;
+		f->have_length = 0;
 		f->webhook = 0;
 		if (sp != NULL) {
 			size_t rest = n - (size_t)(sp + 1 - line);
@@ -191,13 +205,22 @@ frame_line(struct frame *f, const char *line, size_t n)
 	}
 	if (n > 15 && strncasecmp(line, "Content-Length:", 15) == 0) {
 		uint64_t v = 0;
-		size_t i = 15;
+		size_t i = 15, digits = 0;
 		while (i < n && (line[i] == ' ' || line[i] == '\t'))
 			i++;
-		for (; i < n && line[i] >= '0' && line[i] <= '9'; i++)
+		for (; i < n && line[i] >= '0' && line[i] <= '9'; i++) {
 			v = v > UINT64_MAX / 10
 			    ? UINT64_MAX
 			    : v * 10 + (uint64_t)(line[i] - '0');
+			digits++;
+		}
+		while (i < n && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		/* Anything but one plain number: leave the framing (and the
+		 * refusal) to libevent rather than disagree with it. */
+		if (digits == 0 || i != n || f->have_length)
+			f->chunked = 1;
+		f->have_length = 1;
 		f->length = v;
 	} else if (n > 18 && strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
 		f->chunked = 1;
@@ -236,9 +259,13 @@ frame_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 
 			if (eol.pos < 0) {
 				/* An endless line is libevent's to refuse. */
-				if (avail > LIMIT_HTTP_HEADERS)
+				if (avail > LIMIT_HTTP_HEADERS) {
 					f->mode = FRAME_PASS;
-				return BEV_OK;
+					continue;
+				}
+				/* BEV_OK here would make libevent call
+				 * again at once, forever. */
+				return BEV_NEED_MORE;
 			}
 			n = (size_t)eol.pos;
 			if (n == 0 && f->have_line1) {
@@ -250,11 +277,13 @@ frame_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 				} else if (f->length >
 				    r->cfg->limits.max_body) {
 					frame_refuse(f, f->under);
-					return BEV_OK;
+					if (f->mode == FRAME_DRAIN)
+						return BEV_OK;
 				} else if (f->length > 0) {
 					f->mode = FRAME_BODY;
 					f->remaining = f->length;
 				}
+				f->passed = 1;
 			} else if (n > 0) {
 				size_t copy =
 				    n < sizeof(line) ? n : sizeof(line) - 1;

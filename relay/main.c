@@ -96,36 +96,25 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-static void
-on_reload(evutil_socket_t sig, short what, void *arg)
+int
+relay_reload(struct relay *r, char *err, size_t errlen)
 {
-	struct loop_timers *t = arg;
-	struct relay *r = t->relay;
-	char err[1024];
 	struct render *render;
 	struct config *next = config_load(
-	    r->cfg->path[0] != '\0' ? r->cfg->path : NULL, err, sizeof(err));
+	    r->cfg->path[0] != '\0' ? r->cfg->path : NULL, err, errlen);
 
-	if (next == NULL) {
-		log_event(LOG_ERROR, "reload refused; the old config stays",
-		    "error", err, NULL);
-		return;
-	}
-	render = render_load(next->templates, err, sizeof(err));
-	if (render == NULL ||
-	    render_check(render, next, err, sizeof(err)) != 0) {
-		log_event(LOG_ERROR, "reload refused; the old config stays",
-		    "error", err, NULL);
+	if (next == NULL)
+		goto refused;
+	render = render_load(next->templates, err, errlen);
+	if (render == NULL || render_check(render, next, err, errlen) != 0) {
 		render_free(render);
 		config_free(next);
-		return;
+		goto refused;
 	}
-	if (catalog_reload(r->catalog, next, err, sizeof(err)) != 0) {
-		log_event(LOG_ERROR, "reload refused; the old config stays",
-		    "error", err, NULL);
+	if (catalog_reload(r->catalog, next, err, errlen) != 0) {
 		render_free(render);
 		config_free(next);
-		return;
+		goto refused;
 	}
 	render_free(r->render);
 	r->render = render;
@@ -149,6 +138,20 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	http_server_apply_config(r->http);
 	outbox_reload(r->outbox);
 	log_event(LOG_INFO, "config reloaded", "path", next->path, NULL);
+	return 0;
+refused:
+	log_event(LOG_ERROR, "reload refused; the old config stays", "error",
+	    err, NULL);
+	return -1;
+}
+
+static void
+on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct loop_timers *t = arg;
+	char err[1024];
+
+	(void)relay_reload(t->relay, err, sizeof(err));
 }
 
 static void

@@ -26,4 +26,13 @@ int notify_refresh_root(struct relay *r, int64_t now,
 int notify_reply(struct relay *r, int64_t now, const struct store_incident *inc,
     const char *tmpl, const char *detail);
 
+/*
+ * The incident's live root from the store, in *root (0: none yet). A root
+ * that failed for good can carry no thread: a new root is queued in its
+ * place and 1 returned (the caller then adds nothing; the new root shows the
+ * whole state). 0 when *root stands, -1 on error.
+ */
+int notify_live_root(struct relay *r, int64_t now,
+    const struct store_incident *inc, int64_t *root);
+
 #endif /* NOTIFY_H */

@@ -386,8 +386,8 @@ outbox_render_due(struct relay *r, int64_t due, int max)
 		int ok = render_due(r, &l.v[i], now, &text, &blocks, &mentions,
 		    err, sizeof(err));
 		if (ok == 2)
-			continue; /* waiting for the catalog */
-		if (ok < 0)
+			; /* waiting for the catalog */
+		else if (ok < 0)
 			rc = -1;
 		else if (ok == 0) {
 			log_event(LOG_ERROR, "message cannot be rendered",
@@ -617,6 +617,13 @@ dispatch(struct outbox *o)
 		}
 		ok = render_due(r, d, now, &texts[ngo], &blocks[ngo],
 		    &mentions[ngo], err, sizeof(err));
+		if (ok != 1) {
+			/* A partial rendering is not kept. */
+			free(texts[ngo]);
+			free(blocks[ngo]);
+			free(mentions[ngo]);
+			texts[ngo] = blocks[ngo] = mentions[ngo] = NULL;
+		}
 		if (ok == 2)
 			continue; /* waiting for the catalog */
 		if (ok < 0) {

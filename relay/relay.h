@@ -60,4 +60,11 @@ struct relay {
 /* The relay's clock (Unix ms): the wall clock plus the test offset. */
 int64_t relay_now(const struct relay *r);
 
+/*
+ * Re-reads the config file, templates and catalog file, validates them and
+ * swaps them in (SIGHUP and POST /-/reload). 0, or -1 with err set and the
+ * old config still in place; both outcomes are logged.
+ */
+int relay_reload(struct relay *r, char *err, size_t errlen);
+
 #endif /* RELAY_H */

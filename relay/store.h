@@ -329,6 +329,11 @@ int64_t store_messages_next_due(struct store *s);
 /* 1 when message id is still queued (not rendered yet), 0 if not, -1. */
 int store_message_queued(struct store *s, int64_t id);
 
+/* The incident's current root (0: none) and whether it failed for good,
+ * read from the store (not from a copy that may be stale). 0, or -1. */
+int store_incident_root(
+    struct store *s, int64_t incident_id, int64_t *root, int *failed);
+
 /* Stores a rendering and the message's new state ("preview", "pending",
  * or "failed" with error set). */
 int store_message_rendered(struct store *s, int64_t id, const char *text,

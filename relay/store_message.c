@@ -228,6 +228,31 @@ store_message_queued(struct store *s, int64_t id)
 }
 
 int
+store_incident_root(
+    struct store *s, int64_t incident_id, int64_t *root, int *failed)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_ROOT_STATE,
+	    "SELECT i.root_id, COALESCE(m.state = 'failed', 0) FROM incidents "
+	    "i LEFT JOIN messages m ON m.id = i.root_id WHERE i.id = ?");
+	int rc;
+
+	*root = 0;
+	*failed = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, incident_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*root = sqlite3_column_int64(st, 0);
+		*failed = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "incident root");
+	return 0;
+}
+
+int
 store_messages_sendable(struct store *s, int64_t now, size_t limit,
     int (*cb)(void *arg, const struct store_message *m), void *arg)
 {

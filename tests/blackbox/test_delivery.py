@@ -207,6 +207,56 @@ class TestFaults(DeliveryTest):
                             what="both sent after reload")
 
 
+    def test_reload_endpoint(self):
+        self.extra = {"auth": {"admin_token": "adm"}}
+        relay = self.start(default_channel="#before")
+        adm = {"Authorization": "Bearer adm"}
+        self.assertEqual(relay.post("/-/reload").status, 401)
+        # A broken config is refused with its reason; the old one serves.
+        with open(relay.config_path, "a") as f:
+            f.write("slack_typo: 1\n")
+        r = relay.post("/-/reload", headers=adm)
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("slack_typo", r.json()["error"])
+        self.post(relay, body([alert("00000000000000d1", "before")]))
+        self.slack.wait_for(lambda: self.slack.calls("chat.postMessage"), what="first post")
+        self.assertEqual(self.slack.calls("chat.postMessage")[0].body["channel"], "#before")
+        # A good one takes effect at once.
+        relay.config["slack"]["default_channel"] = "#after"
+        relay.write_config()
+        r = relay.post("/-/reload", headers=adm)
+        self.assertEqual(r.status, 200, r)
+        self.post(relay, body([alert("00000000000000d2", "after")], group="g2"))
+        self.slack.wait_for(lambda: len(self.slack.calls("chat.postMessage")) == 2, what="second post")
+        self.assertEqual(self.slack.calls("chat.postMessage")[1].body["channel"], "#after")
+
+
+    def test_failed_root_is_replaced_not_threaded(self):
+        # A root that failed for good carries no thread: the incident's
+        # next change posts a new root instead of queuing replies that
+        # could never go out.
+        self.slack.close()
+        self.slack = FakeSlack(token=TOKEN, strict_channels=True)
+        relay = self.start(default_channel="#nope")
+        self.post(relay, body([alert("00000000000000e1", "gone")]))
+        relay.wait_for(lambda: [m for m in self.api_messages(relay)
+                                if m["kind"] == "root" and m["state"] == "failed"],
+                       what="root failed")
+        self.slack.add_channel("#nope")
+        self.post(relay, body([alert("00000000000000e1", "gone"),
+                               alert("00000000000000e2", "gone", name="Other")]))
+        relay.wait_for(lambda: [m for m in self.api_messages(relay)
+                                if m["kind"] == "root" and m["state"] == "posted"],
+                       what="a new root posted")
+        relay.wait_for(lambda: not [m for m in self.api_messages(relay)
+                                    if m["state"] in ("pending", "queued")],
+                       what="nothing left pending")
+        roots = [m for m in self.api_messages(relay) if m["kind"] == "root"]
+        self.assertEqual([m["state"] for m in roots], ["failed", "posted"], roots)
+        inc = relay.get("/api/v1/incidents").json()["incidents"][0]
+        self.assertEqual(inc["root"]["message_id"], roots[1]["id"], inc)
+
+
 class TestOutage(DeliveryTest):
     def test_webhook_fast_while_slack_stalls(self):
         relay = self.start()
