@@ -110,8 +110,14 @@ context_begin(const struct config *cfg, const struct store_incident *inc,
 
 	context_duration((inc->open ? now : inc->closed_at) - inc->opened_at,
 	    dur, sizeof(dur));
-	snprintf(url, sizeof(url), "%s/namespaces/%s", cfg->public_url,
-	    inc->namespace);
+	{
+		/* The namespace is a label value: percent-encode it. */
+		struct buf ns = BUF_INIT;
+		buf_url_esc(&ns, inc->namespace, strlen(inc->namespace));
+		snprintf(url, sizeof(url), "%s/namespaces/%s", cfg->public_url,
+		    buf_str(&ns));
+		buf_free(&ns);
+	}
 	json_object_set_new(ctx, "kind", json_string(kind));
 	json_object_set_new(ctx, "incident",
 	    json_pack("{s:I,s:s,s:s,s:o,s:o,s:s,s:s}", "id",

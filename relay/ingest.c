@@ -82,7 +82,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct relay *r = in->relay;
 	struct pending *p;
 	size_t n = 0;
-	int ok = store_begin(r->store) == 0;
+	int began = store_begin(r->store) == 0, ok = began;
 
 	/* One transaction for every request of this loop turn (up to the
 	 * batch limit): the commit is the costly part, so share it. */
@@ -104,9 +104,12 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			ok = 0;
 		n++;
 	}
+	if (!began) /* answer this batch 503 rather than wait for the lock */
+		n = in->queued < LIMIT_COMMIT_BATCH ? in->queued
+		                                    : LIMIT_COMMIT_BATCH;
 	if (ok)
 		ok = store_commit(r->store) == 0;
-	else
+	else if (began)
 		store_rollback(r->store);
 	if (!ok)
 		log_event(LOG_ERROR, "webhook commit failed", "error",

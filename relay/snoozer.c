@@ -589,9 +589,15 @@ click(struct relay *r, const struct interact *ia, int64_t incident_id,
 		        collect_snoozes, &ids) < 0 ||
 		    store_begin(r->store) != 0)
 			return;
-		for (size_t i = 0; i < ids.n; i++)
-			ended += store_snooze_end(
-			             r->store, ids.v[i], ia->user_id, now) > 0;
+		for (size_t i = 0; i < ids.n; i++) {
+			int e = store_snooze_end(
+			    r->store, ids.v[i], ia->user_id, now);
+			if (e < 0) {
+				store_rollback(r->store);
+				return;
+			}
+			ended += e > 0;
+		}
 		if (store_commit(r->store) != 0)
 			return;
 		d = json_pack("{s:s}", "by", who);

@@ -1,5 +1,7 @@
 """Durability: an acknowledged alert survives kill -9 and restarts."""
 import signal
+import sqlite3
+import time
 import threading
 import unittest
 
@@ -17,6 +19,26 @@ class TestDurability(RelayTest):
         relay.start()
         got = relay.alerts()
         self.assertEqual([a["id"] for a in got], ["alertmanager/00000000000000d1"])
+
+    def test_locked_database_answers_503(self):
+        # Another writer holds the database: the webhook gets a prompt 503
+        # (the sender retries), and a 202 once the lock is gone.
+        relay = self.start_relay()
+        body = {"alerts": [{"labels": {"alertname": "L", "namespace": "lk"},
+                            "fingerprint": "00000000000000f1"}]}
+        db = sqlite3.connect(relay.db_path, timeout=5, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            t0 = time.time()
+            r = relay.post("/webhook/alertmanager", body, timeout=8)
+            self.assertEqual(r.status, 503, r)
+            self.assertIn("retry", r.json()["error"])
+            self.assertLess(time.time() - t0, 3)
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        self.assertEqual(relay.post("/webhook/alertmanager", body).status, 202)
+        relay.wait_for(lambda: relay.alerts(namespace="lk"), what="stored")
 
     def test_kill9_right_after_202(self):
         relay = self.start_relay()
