@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "cli_online.h"
 #include "http_client.h"
+#include "slack.h"
 
 #define ONLINE_MAX_RESPONSE (1024 * 1024)
 #define ONLINE_PROBE_NS "alert-delivery-check"
@@ -100,16 +101,9 @@ cli_online_check(const struct config *cfg)
 		goto done;
 	}
 	if (cfg->slack.bot_token != NULL && cfg->slack.bot_token[0] != '\0') {
-		snprintf(url, sizeof(url), "%s/auth.test", cfg->slack.api_url);
-		memset(&req, 0, sizeof(req));
-		req.method = "POST";
-		req.url = url;
-		req.bearer = cfg->slack.bot_token;
-		req.content_type = "application/json; charset=utf-8";
-		req.body = "{}";
-		req.body_len = 2;
-		req.timeout_ms = cfg->slack.timeout;
-		req.max_response = ONLINE_MAX_RESPONSE;
+		slack_auth_test_request(&req, url, sizeof(url),
+		    cfg->slack.api_url, cfg->slack.bot_token,
+		    cfg->slack.timeout, ONLINE_MAX_RESPONSE);
 		if (http_client_start(http, &req, slack_done, &o) != 0) {
 			fprintf(stderr,
 			    "alert-delivery: slack: cannot start "

@@ -900,16 +900,8 @@ probe_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (o->stopping)
 		return;
-	snprintf(url, sizeof(url), "%s/auth.test", cfg->slack.api_url);
-	memset(&req, 0, sizeof(req));
-	req.method = "POST";
-	req.url = url;
-	req.bearer = cfg->slack.bot_token;
-	req.content_type = "application/json; charset=utf-8";
-	req.body = "{}";
-	req.body_len = 2;
-	req.timeout_ms = cfg->slack.timeout;
-	req.max_response = OUTBOX_MAX_RESPONSE;
+	slack_auth_test_request(&req, url, sizeof(url), cfg->slack.api_url,
+	    cfg->slack.bot_token, cfg->slack.timeout, OUTBOX_MAX_RESPONSE);
 	if (http_client_start(o->relay->http_client, &req, probe_done, o) == 0)
 		o->inflight++;
 }

@@ -223,3 +223,20 @@ slack_group_id(const char *s)
 {
 	return slack_id(s, "S");
 }
+
+void
+slack_auth_test_request(struct http_request *req, char *url, size_t urllen,
+    const char *api_url, const char *token, int64_t timeout_ms,
+    size_t max_response)
+{
+	snprintf(url, urllen, "%s/auth.test", api_url);
+	memset(req, 0, sizeof(*req));
+	req->method = "POST";
+	req->url = url;
+	req->bearer = token;
+	req->content_type = "application/json; charset=utf-8";
+	req->body = "{}";
+	req->body_len = 2;
+	req->timeout_ms = timeout_ms;
+	req->max_response = max_response;
+}

@@ -57,4 +57,12 @@ void slack_classify(
 int slack_user_id(const char *s);
 int slack_group_id(const char *s);
 
+/*
+ * Fills req for auth.test at api_url with token (both borrowed, as is url,
+ * the caller's buffer of urllen bytes that receives the address).
+ */
+void slack_auth_test_request(struct http_request *req, char *url, size_t urllen,
+    const char *api_url, const char *token, int64_t timeout_ms,
+    size_t max_response);
+
 #endif /* SLACK_H */
