@@ -571,8 +571,10 @@ dispatch(struct outbox *o)
 		return;
 	if (store_begin(r->store) != 0)
 		goto retry;
-	if (store_messages_sendable(
-	        r->store, now, OUTBOX_BATCH, collect_due, &l) < 0)
+	/* No channel can take more than OUTBOX_MAX_INFLIGHT calls in a turn:
+	 * more rows of it would only crowd out other channels. */
+	if (store_messages_sendable(r->store, now, OUTBOX_BATCH,
+	        OUTBOX_MAX_INFLIGHT, collect_due, &l) < 0)
 		rc = -1;
 	go = xcalloc(l.n + 1, sizeof(*go));
 	texts = xcalloc(l.n + 1, sizeof(*texts));

@@ -344,10 +344,12 @@ int store_message_rendered(struct store *s, int64_t id, const char *text,
  * Queued messages that may be sent at `now`, by priority then id: due
  * (not_before and next_attempt passed) and in causal order (a message of a
  * thread only once its root is posted; a reply only when no earlier reply of
- * the thread is queued or being sent). Returns count or -1.
+ * the thread is queued or being sent), at most per_channel of one channel
+ * (roots not pinned to a channel yet each count alone). Returns count or -1.
  */
 int store_messages_sendable(struct store *s, int64_t now, size_t limit,
-    int (*cb)(void *arg, const struct store_message *m), void *arg);
+    size_t per_channel, int (*cb)(void *arg, const struct store_message *m),
+    void *arg);
 
 /* When the next queued message becomes due (max of not_before and
  * next_attempt), 0 when none, -1 on error. */

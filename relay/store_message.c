@@ -254,23 +254,31 @@ store_incident_root(
 
 int
 store_messages_sendable(struct store *s, int64_t now, size_t limit,
-    int (*cb)(void *arg, const struct store_message *m), void *arg)
+    size_t per_channel, int (*cb)(void *arg, const struct store_message *m),
+    void *arg)
 {
+	/* At most ?3 rows per channel (roots not pinned yet count alone), so
+	 * a backlog in one rate-limited channel cannot fill the batch and
+	 * hold up every other channel. */
 	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_SENDABLE,
-	    "SELECT " MESSAGE_COLUMNS ", r.slack_channel, r.ts FROM messages m "
-	    "LEFT JOIN messages r ON r.id = m.thread_of WHERE m.state = "
-	    "'queued' AND m.not_before <= ?1 AND coalesce(m.next_attempt, 0) "
-	    "<= ?1 AND (m.thread_of IS NULL OR (r.state = 'posted' AND "
-	    "(m.kind = 'update' OR NOT EXISTS (SELECT 1 FROM messages o WHERE "
-	    "o.thread_of = m.thread_of AND o.kind != 'update' AND o.state IN "
-	    "('queued', 'sending') AND o.id < m.id)))) ORDER BY m.priority "
-	    "DESC, m.id LIMIT ?2");
+	    "SELECT * FROM (SELECT " MESSAGE_COLUMNS ", r.slack_channel, r.ts, "
+	    "m.priority AS o_pri, m.id AS o_id, row_number() OVER (PARTITION "
+	    "BY CASE WHEN coalesce(m.channel, '') = '' THEN 'id:' || m.id ELSE "
+	    "m.channel END ORDER BY m.priority DESC, m.id) AS o_rn FROM "
+	    "messages m LEFT JOIN messages r ON r.id = m.thread_of WHERE "
+	    "m.state = 'queued' AND m.not_before <= ?1 AND "
+	    "coalesce(m.next_attempt, 0) <= ?1 AND (m.thread_of IS NULL OR "
+	    "(r.state = 'posted' AND (m.kind = 'update' OR NOT EXISTS (SELECT "
+	    "1 FROM messages o WHERE o.thread_of = m.thread_of AND o.kind != "
+	    "'update' AND o.state IN ('queued', 'sending') AND o.id < "
+	    "m.id))))) WHERE o_rn <= ?3 ORDER BY o_pri DESC, o_id LIMIT ?2");
 	int n = 0, rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (int64_t)limit);
+	sqlite3_bind_int64(st, 3, (int64_t)per_channel);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_message m;
 		fill_message(st, &m);

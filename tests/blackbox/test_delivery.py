@@ -257,6 +257,28 @@ class TestFaults(DeliveryTest):
         self.assertEqual(inc["root"]["message_id"], roots[1]["id"], inc)
 
 
+    def test_busy_channel_does_not_hold_up_others(self):
+        # 40 roots wait for #alerts at 1/s; a root for #vip, queued after
+        # them, goes out at once instead of after the backlog.
+        import tempfile
+        rd = tempfile.mkdtemp(prefix="rules-")
+        with open(os.path.join(rd, "vip.yaml"), "w") as f:
+            f.write("- name: vip\n  matchers: ['namespace=\"vip\"']\n  channel: \"#vip\"\n")
+        self.extra = {"rules": rd}
+        relay = self.start(default_channel="#alerts", rate_per_channel=1)
+        self.post(relay, body([alert(f"{i:016x}", f"ns{i}") for i in range(40)]))
+        self.slack.wait_for(lambda: self.slack.calls("chat.postMessage"), what="first posts")
+        self.post(relay, body([alert("00000000000000fe", "vip")], group="vip"))
+        t0 = time.time()
+        self.slack.wait_for(lambda: [c for c in self.slack.calls("chat.postMessage")
+                                     if c.body.get("channel") == "#vip"],
+                            timeout=8, what="the #vip root")
+        self.assertLess(time.time() - t0, 5)
+        alerts_posts = [c for c in self.slack.calls("chat.postMessage")
+                        if c.body.get("channel") == "#alerts"]
+        self.assertLess(len(alerts_posts), 30)  # the backlog is still there
+
+
 class TestOutage(DeliveryTest):
     def test_webhook_fast_while_slack_stalls(self):
         relay = self.start()
