@@ -37,7 +37,15 @@ struct pipeline {
 	struct event *run;   /* a processing turn, after I/O */
 	struct event *retry; /* after a database failure */
 	struct event *sweep; /* staleness */
+	/* Isolating a job that keeps failing (see run_cb). */
+	int single;      /* apply one job per turn until one succeeds */
+	int64_t bad_job; /* the job that failed alone, 0 = none */
+	int bad_tries;   /* its consecutive failures */
 };
+
+/* A job that fails alone this many times, with the database otherwise
+ * healthy, is set aside (kept in the jobs table) so later ones go on. */
+#define PIPELINE_POISON_TRIES 5
 
 /* What one transaction did to an incident; turned into messages at its end. */
 struct touch {
@@ -63,6 +71,7 @@ struct apply {
 	struct touch *touched;
 	size_t ntouched;
 	int failed;
+	int64_t job; /* the job being applied */
 	size_t applied;
 	/* snapshot diffing: the ids of the batch, sorted */
 	char **ids;
@@ -636,6 +645,7 @@ apply_job(void *arg, const struct store_job *j)
 	struct alert_batch *b;
 	char err[512];
 
+	ap->job = j->id;
 	memset(&opts, 0, sizeof(opts));
 	opts.namespace_labels = &cfg->grouping.namespace_labels;
 	opts.default_namespace = cfg->grouping.default_namespace;
@@ -663,8 +673,10 @@ apply_job(void *arg, const struct store_job *j)
 	return ap->failed;
 }
 
-int
-pipeline_run_once(struct relay *r, int max)
+/* As pipeline_run_once; *job gets the job that was being applied when
+ * processing failed (0 when none, or when the failure came later). */
+static int
+run_batch(struct relay *r, int max, int64_t *job)
 {
 	struct apply ap;
 	int n;
@@ -672,12 +684,15 @@ pipeline_run_once(struct relay *r, int max)
 	memset(&ap, 0, sizeof(ap));
 	ap.relay = r;
 	ap.now = relay_now(r);
+	*job = 0;
 	if (store_begin(r->store) != 0)
 		return -1;
 	n = store_jobs_pending(r->store, (size_t)max, apply_job, &ap);
 	if (n < 0 || ap.failed || finish(&ap) != 0) {
 		log_event(LOG_ERROR, "job processing failed", "error",
 		    store_errmsg(r->store), NULL);
+		if (ap.failed)
+			*job = ap.job;
 		store_rollback(r->store);
 		touches_free(&ap);
 		return -1;
@@ -692,6 +707,34 @@ pipeline_run_once(struct relay *r, int max)
 	if (n > 0 && r->outbox != NULL)
 		outbox_kick(r->outbox);
 	return n;
+}
+
+int
+pipeline_run_once(struct relay *r, int max)
+{
+	int64_t job;
+
+	return run_batch(r, max, &job);
+}
+
+/* Sets job aside: marked done without effect, its body kept. 0 or -1. */
+static int
+set_aside(struct relay *r, int64_t job)
+{
+	char id[32];
+
+	if (store_begin(r->store) != 0)
+		return -1;
+	if (store_job_done(r->store, job, relay_now(r)) != 0 ||
+	    store_commit(r->store) != 0) {
+		store_rollback(r->store);
+		return -1;
+	}
+	snprintf(id, sizeof(id), "%lld", (long long)job);
+	log_event(LOG_ERROR,
+	    "job keeps failing; set aside (kept in the jobs table)", "job", id,
+	    NULL);
+	return 0;
 }
 
 struct stale_list {
@@ -748,12 +791,39 @@ static void
 run_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct pipeline *p = arg;
-	int n = pipeline_run_once(p->relay, LIMIT_JOBS_PER_TICK);
+	int64_t job;
+	int max = p->single ? 1 : LIMIT_JOBS_PER_TICK;
+	int n = run_batch(p->relay, max, &job);
 
 	if (n < 0) {
 		struct timeval tv = {1, 0};
+		/* One job failing must not hold up the rest: retry one at a
+		 * time, and set aside a job that keeps failing alone while the
+		 * database itself is fine (a full disk fails every job: those
+		 * wait). */
+		if (job > 0 && !p->single) {
+			p->single = 1;
+		} else if (job > 0 && !store_degraded(p->relay->store) &&
+		    !store_error_is_global(p->relay->store)) {
+			p->bad_tries = job == p->bad_job ? p->bad_tries + 1 : 1;
+			p->bad_job = job;
+			if (p->bad_tries >= PIPELINE_POISON_TRIES &&
+			    set_aside(p->relay, job) == 0) {
+				p->bad_job = 0;
+				p->bad_tries = 0;
+				event_active(p->run, EV_TIMEOUT, 1);
+				return;
+			}
+		}
 		evtimer_add(p->retry, &tv);
-	} else if (n == LIMIT_JOBS_PER_TICK) {
+		return;
+	}
+	if (n > 0) {
+		p->single = 0;
+		p->bad_job = 0;
+		p->bad_tries = 0;
+	}
+	if (n == max) {
 		/* More may be pending: yield to I/O, then continue. */
 		event_active(p->run, EV_TIMEOUT, 1);
 	}

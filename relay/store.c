@@ -21,6 +21,7 @@ store_fail(struct store *s, const char *what)
 {
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what,
 	    sqlite3_errmsg(s->db));
+	s->errcode = sqlite3_errcode(s->db) & 0xff;
 	return -1;
 }
 
@@ -230,6 +231,19 @@ const char *
 store_errmsg(struct store *s)
 {
 	return s->errmsg;
+}
+
+int
+store_error_is_global(struct store *s)
+{
+	switch (s->errcode) {
+	case SQLITE_OK: /* a failure that was not SQLite's */
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_TOOBIG:
+	case SQLITE_RANGE: return 0;
+	default: return 1; /* full, I/O, busy, locked, read-only, ... */
+	}
 }
 
 int

@@ -53,6 +53,11 @@ const char *store_errmsg(struct store *s);
 /* 1 after a failed commit until a later commit succeeds. */
 int store_degraded(struct store *s);
 
+/* 1 when the last failure is the database's as a whole (full disk, I/O,
+ * busy, locked, read-only), 0 when it concerns the data written (a
+ * constraint, a type, a size). */
+int store_error_is_global(struct store *s);
+
 /* Runs PRAGMA data_version; 1 when another connection changed the file
  * since the last call. */
 int store_changed(struct store *s);

@@ -108,6 +108,7 @@ struct store {
 	int degraded;
 	int64_t data_version;
 	char errmsg[512];
+	int errcode;    /* primary SQLite code of the last failure */
 	struct buf row; /* strings of the last incident read (one_incident) */
 	struct buf catalog_row; /* the last catalog cache entry read */
 	struct buf snooze_row;  /* the last snooze read (store_snooze_get) */

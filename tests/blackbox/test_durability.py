@@ -40,6 +40,35 @@ class TestDurability(RelayTest):
         self.assertEqual(relay.post("/webhook/alertmanager", body).status, 202)
         relay.wait_for(lambda: relay.alerts(namespace="lk"), what="stored")
 
+    def test_poison_job_is_set_aside(self):
+        # A job that fails on its own data (here: a trigger refuses its
+        # alert) must not hold up the jobs behind it; after some tries it
+        # is set aside, kept in the jobs table, and logged.
+        relay = self.start_relay()
+        db = sqlite3.connect(relay.db_path, timeout=5)
+        db.execute("CREATE TRIGGER poison BEFORE INSERT ON alerts "
+                   "WHEN NEW.namespace = 'poison' "
+                   "BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+        db.commit()
+        db.close()
+
+        def body(ns, fp):
+            return {"alerts": [{"labels": {"alertname": "P", "namespace": ns},
+                                "fingerprint": fp}]}
+        self.assertEqual(relay.post("/webhook/alertmanager",
+                                    body("poison", "00000000000000a1")).status, 202)
+        self.assertEqual(relay.post("/webhook/alertmanager",
+                                    body("fine", "00000000000000a2")).status, 202)
+        relay.wait_for(lambda: relay.alerts(namespace="fine"), timeout=20,
+                       what="the job behind the poisoned one")
+        self.assertEqual(relay.alerts(namespace="poison"), [])
+        db = sqlite3.connect(relay.db_path, timeout=5)
+        n = db.execute("SELECT count(*) FROM jobs WHERE body LIKE '%poison%'").fetchone()[0]
+        db.close()
+        self.assertEqual(n, 1)  # kept for inspection
+        with open(relay.log_path, encoding="utf-8", errors="replace") as f:
+            self.assertIn("set aside", f.read())
+
     def test_kill9_right_after_202(self):
         relay = self.start_relay()
         accepted = []
