@@ -22,6 +22,31 @@ struct online {
 	int failed;
 };
 
+/* 1 when the comma-separated list has scope as one of its items. */
+static int
+has_scope(const char *list, const char *scope)
+{
+	size_t n = strlen(scope);
+	const char *p = list;
+
+	while (*p != '\0') {
+		const char *e = strchr(p, ',');
+		size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+		while (len > 0 && *p == ' ') {
+			p++;
+			len--;
+		}
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == n && strncmp(p, scope, n) == 0)
+			return 1;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
 static void
 slack_done(void *arg, const struct http_response *r)
 {
@@ -54,8 +79,17 @@ slack_done(void *arg, const struct http_response *r)
 	}
 	team = json_string_value(json_object_get(root, "team"));
 	user = json_string_value(json_object_get(root, "user"));
-	printf("slack: ok (team %s, bot %s)\n", team != NULL ? team : "?",
-	    user != NULL ? user : "?");
+	if (r->oauth_scopes != NULL &&
+	    !has_scope(r->oauth_scopes, "chat:write")) {
+		fprintf(stderr,
+		    "alert-delivery: slack auth.test: the token lacks the "
+		    "chat:write scope (it has: %s)\n",
+		    r->oauth_scopes);
+		goto fail;
+	}
+	printf("slack: ok (team %s, bot %s, scopes %s)\n",
+	    team != NULL ? team : "?", user != NULL ? user : "?",
+	    r->oauth_scopes != NULL ? r->oauth_scopes : "not reported");
 	json_decref(root);
 	return;
 fail:

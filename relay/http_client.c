@@ -38,6 +38,7 @@ struct xfer {
 	size_t max_response;
 	int too_large;
 	char retry_after[64];
+	char oauth_scopes[512];
 	char errbuf[CURL_ERROR_SIZE];
 	http_client_cb cb;
 	void (*cancel)(void *arg);
@@ -67,28 +68,41 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* Copies the value of header line p[0..len) into dst when it is name's
+ * (trimmed, cut to dstlen - 1 bytes). */
+static void
+grab(const char *p, size_t len, const char *name, char *dst, size_t dstlen)
+{
+	size_t nl = strlen(name);
+	const char *v;
+	size_t vl;
+
+	if (len <= nl || strncasecmp(p, name, nl) != 0 || p[nl] != ':')
+		return;
+	v = p + nl + 1;
+	vl = len - nl - 1;
+	while (vl > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vl--;
+	}
+	while (vl > 0 &&
+	    (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	if (vl >= dstlen)
+		vl = dstlen - 1;
+	memcpy(dst, v, vl);
+	dst[vl] = '\0';
+}
+
 static size_t
 header_cb(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
 	size_t len = size * n;
 
-	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
-		const char *v = p + 12;
-		size_t vl = len - 12;
-		while (vl > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			vl--;
-		}
-		while (vl > 0 &&
-		    (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
-		        v[vl - 1] == ' '))
-			vl--;
-		if (vl >= sizeof(x->retry_after))
-			vl = sizeof(x->retry_after) - 1;
-		memcpy(x->retry_after, v, vl);
-		x->retry_after[vl] = '\0';
-	}
+	grab(p, len, "Retry-After", x->retry_after, sizeof(x->retry_after));
+	grab(
+	    p, len, "X-OAuth-Scopes", x->oauth_scopes, sizeof(x->oauth_scopes));
 	return len;
 }
 
@@ -195,6 +209,8 @@ check_done(struct http_client *c)
 		r.body_len = x->response.len;
 		r.retry_after =
 		    x->retry_after[0] != '\0' ? x->retry_after : NULL;
+		r.oauth_scopes =
+		    x->oauth_scopes[0] != '\0' ? x->oauth_scopes : NULL;
 		r.timed_out = m->data.result == CURLE_OPERATION_TIMEDOUT;
 		r.elapsed_ms = util_now_ms() - x->started;
 		if (!r.ok)

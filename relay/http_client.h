@@ -18,8 +18,9 @@ struct http_response {
 	long status;      /* HTTP status, 0 when none */
 	const char *body; /* borrowed for the callback; NUL-terminated */
 	size_t body_len;
-	const char *retry_after; /* Retry-After header or NULL */
-	const char *error;       /* transport error ("timeout", ...) when !ok */
+	const char *retry_after;  /* Retry-After header or NULL */
+	const char *oauth_scopes; /* Slack's X-OAuth-Scopes header or NULL */
+	const char *error; /* transport error ("timeout", ...) when !ok */
 	int timed_out;
 	int64_t elapsed_ms;
 };

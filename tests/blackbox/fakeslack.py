@@ -679,6 +679,8 @@ class FakeSlack:
         self.host = host
         self.verbose = verbose
         self.strict_channels = strict_channels
+        # What auth.test reports in X-OAuth-Scopes (None: no header).
+        self.scopes = "chat:write,chat:write.public"
         self._token = token
         self._port = port
         self._lock = threading.RLock()
@@ -1225,10 +1227,11 @@ class FakeSlack:
 
     def _auth_test(self, body):
         """auth.test: who the token belongs to."""
+        headers = {} if self.scopes is None else {"X-OAuth-Scopes": self.scopes}
         return Reply(200, {"ok": True, "url": "https://fake-workspace.slack.com/",
                            "team": TEAM_NAME, "user": BOT_NAME, "team_id": TEAM_ID,
                            "user_id": BOT_USER_ID, "bot_id": BOT_ID,
-                           "is_enterprise_install": False})
+                           "is_enterprise_install": False}, headers)
 
     def _post_message(self, body):
         """chat.postMessage."""

@@ -89,9 +89,19 @@ class TestCli(unittest.TestCase):
         r = run("check", "--online", "-c", cfg("xoxb-right", url))
         self.assertEqual(r.returncode, 0, r)
         self.assertIn("slack: ok", r.stdout)
+        self.assertIn("scopes chat:write,chat:write.public", r.stdout)
         self.assertIn("catalog: ok", r.stdout)
         self.assertEqual(seen, ["/ns/alert-delivery-check"])
         self.assertEqual(len(slack.calls("auth.test")), 1)
+        # A token without chat:write could never post.
+        slack.scopes = "channels:read, chat:write.customize"
+        r = run("check", "--online", "-c", cfg("xoxb-right", url))
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("lacks the chat:write scope", r.stderr)
+        slack.scopes = "channels:read, chat:write"
+        r = run("check", "--online", "-c", cfg("xoxb-right", url))
+        self.assertEqual(r.returncode, 0, r)
+        slack.scopes = "chat:write.public,chat:write"
         # A refused token is a runtime failure with Slack's reason.
         r = run("check", "--online", "-c", cfg("xoxb-wrong", url))
         self.assertEqual(r.returncode, 1, r)
