@@ -139,6 +139,22 @@ snooze_set_match(struct snooze_set *s, const struct kvlist *labels, int64_t now)
 	return 0;
 }
 
+void
+snooze_set_match_all(struct snooze_set *s, const struct kvlist *labels,
+    int64_t now, int64_t *ids, size_t *n, size_t max)
+{
+	for (size_t i = 0; s != NULL && i < s->n; i++) {
+		int hit = 0, dup = 0;
+		if (s->v[i].ends_at <= now ||
+		    !matcher_list_match(&s->v[i].m, labels, &hit))
+			continue;
+		for (size_t k = 0; k < *n; k++)
+			dup |= ids[k] == s->v[i].id;
+		if (!dup && *n < max)
+			ids[(*n)++] = s->v[i].id;
+	}
+}
+
 int64_t
 snooze_set_next_end(const struct snooze_set *s)
 {

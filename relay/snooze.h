@@ -59,6 +59,13 @@ size_t snooze_set_count(const struct snooze_set *s);
 int64_t snooze_set_match(
     struct snooze_set *s, const struct kvlist *labels, int64_t now);
 
+/*
+ * Adds to ids[0..*n) (at most max) the id of every snooze in force at now
+ * matching labels that is not there yet.
+ */
+void snooze_set_match_all(struct snooze_set *s, const struct kvlist *labels,
+    int64_t now, int64_t *ids, size_t *n, size_t max);
+
 /* The earliest end of a snooze in the set, 0 when empty. */
 int64_t snooze_set_next_end(const struct snooze_set *s);
 

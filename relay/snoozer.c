@@ -542,22 +542,28 @@ tell_clicker(struct relay *r, const struct interact *ia, const char *text)
 }
 
 struct ids {
+	struct relay *relay;
+	int64_t now;
 	int64_t v[64];
 	size_t n;
 };
 
+/* Every active snooze holding one of the incident's firing alerts: the one
+ * recorded on it and any other that matches it too. */
 static int
 collect_snoozes(void *arg, const struct store_alert_row *row)
 {
 	struct ids *ids = arg;
+	struct kvlist kv;
+	json_t *j;
 
-	if (row->snoozed_by <= 0 || strcmp(row->state, "firing") != 0)
+	if (strcmp(row->state, "firing") != 0)
 		return 0;
-	for (size_t i = 0; i < ids->n; i++)
-		if (ids->v[i] == row->snoozed_by)
-			return 0;
-	if (ids->n < 64)
-		ids->v[ids->n++] = row->snoozed_by;
+	j = labels_of(row->labels, &kv);
+	snooze_set_match_all(
+	    ids->relay->snoozes, &kv, ids->now, ids->v, &ids->n, 64);
+	free(kv.v);
+	json_decref(j);
 	return 0;
 }
 
@@ -585,6 +591,8 @@ click(struct relay *r, const struct interact *ia, int64_t incident_id,
 		int ended = 0;
 
 		ids.n = 0;
+		ids.relay = r;
+		ids.now = now;
 		if (store_incident_alerts(r->store, incident_id, 10000,
 		        collect_snoozes, &ids) < 0 ||
 		    store_begin(r->store) != 0)

@@ -95,6 +95,11 @@ class TestButtons(RelayTest):
         relay.post("/webhook/grafana", self.alert_body())
         time.sleep(0.7)
         self.assertEqual(len(self.slack.calls()), n)
+        # A second snooze that holds the same alert (whole namespace):
+        # "Unsnooze" ends it too, or the incident would stay snoozed.
+        r = relay.post("/api/v1/snoozes", {"matchers": ['namespace="chat"'],
+                                           "duration": "2h", "reason": "wide"})
+        self.assertEqual(r.status, 201, r)
         # Unsnooze from the updated root's button.
         body = click_body(self.buttons(upd.body["blocks"])["unsnooze"], ch, ts)
         self.assertEqual(relay.post("/slack/interactions", body, headers=sign(body)).status, 200)
