@@ -417,6 +417,24 @@ store_rollback(struct store *s)
 	s->in_tx = 0;
 }
 
+int64_t
+store_scalar(
+    struct store *s, enum stmt_id id, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = store_stmt(s, id, sql);
+	int64_t v;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return store_fail(s, what);
+	}
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
 int
 store_changed(struct store *s)
 {

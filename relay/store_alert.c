@@ -91,16 +91,8 @@ store_job_done(struct store *s, int64_t id, int64_t now)
 int64_t
 store_jobs_pending_count(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_JOBS_PENDING_COUNT,
-	    "SELECT count(*) FROM jobs WHERE done_at IS NULL");
-	int64_t n = -1;
-
-	if (st == NULL)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
+	return store_scalar(s, ST_JOBS_PENDING_COUNT,
+	    "SELECT count(*) FROM jobs WHERE done_at IS NULL", "jobs pending");
 }
 
 int

@@ -40,6 +40,27 @@ fill_incident(sqlite3_stmt *st, struct store_incident *i)
 	i->snoozed = sqlite3_column_int(st, 20);
 }
 
+/* Calls cb for each row of st (incident columns), then resets st. */
+static int
+each_incident(struct store *s, sqlite3_stmt *st,
+    int (*cb)(void *arg, const struct store_incident *i), void *arg,
+    const char *what)
+{
+	int n = 0, rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_incident i;
+		fill_incident(st, &i);
+		n++;
+		if (cb(arg, &i) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, what);
+	return n;
+}
+
 /*
  * Steps a statement expected to give at most one incident row, copies the
  * row's strings into the store's own buffer (valid until the next
@@ -229,7 +250,6 @@ store_incidents_list(struct store *s, const struct store_incident_filter *f,
 	    "SELECT " INCIDENT_COLUMNS "FROM incidents WHERE (?1 IS NULL OR "
 	    "namespace = ?1) AND (?2 < 0 OR (state = 'open') = ?2) "
 	    "ORDER BY changed_at DESC, id DESC LIMIT ?3");
-	int n = 0, rc;
 
 	if (st == NULL)
 		return -1;
@@ -237,17 +257,7 @@ store_incidents_list(struct store *s, const struct store_incident_filter *f,
 		sqlite3_bind_text(st, 1, f->namespace, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, f->state);
 	sqlite3_bind_int64(st, 3, (int64_t)f->limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_incident i;
-		fill_incident(st, &i);
-		n++;
-		if (cb(arg, &i) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "incidents list");
-	return n;
+	return each_incident(s, st, cb, arg, "incidents list");
 }
 
 int
@@ -296,16 +306,9 @@ store_incident_set_remind(struct store *s, int64_t id, int64_t ms)
 int64_t
 store_incidents_open_count(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_INCIDENTS_OPEN_COUNT,
-	    "SELECT count(*) FROM incidents WHERE state = 'open'");
-	int64_t n = -1;
-
-	if (st == NULL)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
+	return store_scalar(s, ST_INCIDENTS_OPEN_COUNT,
+	    "SELECT count(*) FROM incidents WHERE state = 'open'",
+	    "incidents open");
 }
 
 int
@@ -321,24 +324,13 @@ store_incidents_remind_due(struct store *s, int64_t now, int64_t default_every,
 	    "1 "
 	    "FROM messages m WHERE m.id = i.root_id AND m.state IN ('posted', "
 	    "'preview')) ORDER BY id LIMIT ?3");
-	int n = 0, rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, default_every);
 	sqlite3_bind_int64(st, 3, (int64_t)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_incident i;
-		fill_incident(st, &i);
-		n++;
-		if (cb(arg, &i) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "reminders due");
-	return n;
+	return each_incident(s, st, cb, arg, "reminders due");
 }
 
 int

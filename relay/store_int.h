@@ -144,6 +144,11 @@ int store_exec_ii(struct store *s, enum stmt_id id, const char *sql, int64_t a,
 int store_exec_ti(struct store *s, enum stmt_id id, const char *sql,
     const char *text, int64_t b, const char *what);
 
+/* Runs statement id (sql, no parameters) and returns the first column of
+ * its one row (an aggregate), or -1 on error. */
+int64_t store_scalar(
+    struct store *s, enum stmt_id id, const char *sql, const char *what);
+
 /* Runs a statement that returns no rows; 0 or -1. Resets it after. */
 int store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what);
 

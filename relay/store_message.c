@@ -37,7 +37,12 @@ fill_message(sqlite3_stmt *st, struct store_message *m)
 	m->ts = store_col_text_or_null(st, 19);
 	m->error = store_col_text_or_null(st, 20);
 	m->plain = sqlite3_column_int(st, 21);
+	/* The sendable query adds the root's channel id and ts. */
 	m->root_channel = m->root_ts = NULL;
+	if (sqlite3_column_count(st) >= 24) {
+		m->root_channel = store_col_text_or_null(st, 22);
+		m->root_ts = store_col_text_or_null(st, 23);
+	}
 }
 
 static int
@@ -154,17 +159,10 @@ store_messages_due(struct store *s, int64_t now, size_t limit,
 int64_t
 store_messages_next_due(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_NEXT_DUE,
+	return store_scalar(s, ST_MESSAGES_NEXT_DUE,
 	    "SELECT coalesce(min(not_before), 0) FROM messages WHERE state = "
-	    "'queued'");
-	int64_t t = -1;
-
-	if (st == NULL)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		t = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return t;
+	    "'queued'",
+	    "next due");
 }
 
 int
@@ -272,42 +270,21 @@ store_messages_sendable(struct store *s, int64_t now, size_t limit,
 	    "1 FROM messages o WHERE o.thread_of = m.thread_of AND o.kind != "
 	    "'update' AND o.state IN ('queued', 'sending') AND o.id < "
 	    "m.id))))) WHERE o_rn <= ?3 ORDER BY o_pri DESC, o_id LIMIT ?2");
-	int n = 0, rc;
-
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (int64_t)limit);
 	sqlite3_bind_int64(st, 3, (int64_t)per_channel);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_message m;
-		fill_message(st, &m);
-		m.root_channel = store_col_text_or_null(st, 22);
-		m.root_ts = store_col_text_or_null(st, 23);
-		n++;
-		if (cb(arg, &m) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, "sendable messages");
-	return n;
+	return each_message(s, st, cb, arg);
 }
 
 int64_t
 store_messages_next_send(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_NEXT_SEND,
+	return store_scalar(s, ST_MESSAGES_NEXT_SEND,
 	    "SELECT coalesce(min(max(not_before, coalesce(next_attempt, 0))), "
-	    "0) FROM messages WHERE state = 'queued'");
-	int64_t t = -1;
-
-	if (st == NULL)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		t = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return t;
+	    "0) FROM messages WHERE state = 'queued'",
+	    "next send");
 }
 
 int
