@@ -26,13 +26,19 @@ int notify_refresh_root(struct relay *r, int64_t now,
 int notify_reply(struct relay *r, int64_t now, const struct store_incident *inc,
     const char *tmpl, const char *detail);
 
+/* Queues a new root for inc (its channel and severity) and makes it the
+ * incident's root. Returns its id, or -1. */
+int64_t notify_new_root(
+    struct relay *r, int64_t now, const struct store_incident *inc);
+
 /*
- * The incident's live root from the store, in *root (0: none yet). A root
- * that failed for good can carry no thread: a new root is queued in its
- * place and 1 returned (the caller then adds nothing; the new root shows the
- * whole state). 0 when *root stands, -1 on error.
+ * Nothing threaded under a root that failed for good (a channel Slack
+ * refuses, give_up_after) could ever go out: when inc's root did, a new
+ * root is queued in its place and inc->root_id set to it (1); 0 when the
+ * root stands or there is none; -1 on error. Run once per incident before
+ * the calls above.
  */
-int notify_live_root(struct relay *r, int64_t now,
-    const struct store_incident *inc, int64_t *root);
+int notify_replace_failed_root(
+    struct relay *r, int64_t now, struct store_incident *inc);
 
 #endif /* NOTIFY_H */

@@ -254,10 +254,6 @@ int
 outbox_due_render(struct relay *r, struct outbox_due *d, int64_t now,
     char **text, char **blocks, char **mentions, char *err, size_t errlen)
 {
-	int pinned = outbox_due_pin(r, d, now);
-
-	if (pinned != 1)
-		return pinned;
 	if (d->incident_id <= 0) {
 		/* Messages without an incident (digests) are rendered when
 		 * they are queued. */
@@ -284,8 +280,10 @@ outbox_render_due(struct relay *r, int64_t due, int max)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
 		char *text = NULL, *blocks = NULL, *mentions = NULL, err[512];
-		int ok = outbox_due_render(r, &l.v[i], now, &text, &blocks,
-		    &mentions, err, sizeof(err));
+		int ok = outbox_due_pin(r, &l.v[i], now);
+		if (ok == 1)
+			ok = outbox_due_render(r, &l.v[i], now, &text, &blocks,
+			    &mentions, err, sizeof(err));
 		if (ok == 2)
 			; /* waiting for the catalog */
 		else if (ok < 0)

@@ -50,9 +50,9 @@ void outbox_due_free(struct outbox_due_list *l);
 int outbox_due_pin(struct relay *r, struct outbox_due *d, int64_t now);
 
 /*
- * Renders d with the state of now into *text, *blocks and *mentions (new,
- * caller frees). 1 rendered, 0 cannot be rendered (err set), 2 waiting for
- * the catalog, -1 database.
+ * Renders d (pinned first, see above) with the state of now into *text,
+ * *blocks and *mentions (new, caller frees). 1 rendered, 0 cannot be
+ * rendered (err set), 2 waiting for the catalog, -1 database.
  */
 int outbox_due_render(struct relay *r, struct outbox_due *d, int64_t now,
     char **text, char **blocks, char **mentions, char *err, size_t errlen);

@@ -463,26 +463,20 @@ escalate(struct apply *ap, const struct store_incident *inc,
 	    "count", (json_int_t)json_object_size(targets), "targets", targets,
 	    "decisions", t->decisions);
 	char *text = json_dumps(detail, JSON_COMPACT);
-	int64_t id, root;
-	int q = notify_live_root(ap->relay, ap->now, inc, &root);
+	int64_t id;
 
-	if (q != 0 || root <= 0) {
-		free(text);
-		json_decref(detail);
-		return q < 0 ? -1 : 0;
-	}
 	memset(&m, 0, sizeof(m));
 	m.incident_id = inc->id;
 	m.kind = "reply";
 	m.template = "update";
 	m.channel = inc->channel;
-	m.thread_of = root;
+	m.thread_of = inc->root_id;
 	m.detail = text;
 	m.broadcast = 1;
 	m.priority = incident_priority(inc->severity, 1);
 	m.created_at = ap->now;
 	m.not_before = ap->now;
-	id = store_message_add(ap->relay->store, &m);
+	id = inc->root_id > 0 ? store_message_add(ap->relay->store, &m) : 0;
 	/* A broadcast is channel-visible: reminders count from it. */
 	if (id > 0 &&
 	    store_incident_set_visible(ap->relay->store, inc->id, ap->now) != 0)
@@ -516,6 +510,8 @@ finish_incident(struct apply *ap, const struct touch *t)
 	inc.severity = severity;
 	inc.key = inc.namespace = inc.alertname = inc.labels = NULL;
 	inc.slack_channel = inc.slack_ts = NULL;
+	if (notify_replace_failed_root(r, ap->now, &inc) < 0)
+		return -1;
 	if (t->truncated >= 0 && t->truncated != inc.truncated &&
 	    store_incident_set_truncated(r->store, inc.id, t->truncated) != 0)
 		return -1;

@@ -154,25 +154,10 @@ incident_changed(struct relay *r, int64_t id, int64_t now, const char *detail)
 		free(t);
 	}
 	json_decref(d);
-	if (inc.root_id <= 0) {
-		/* Snoozed since it opened: its first post is now. */
-		struct store_message m;
-		int64_t root;
-
-		if (all)
-			return 0;
-		memset(&m, 0, sizeof(m));
-		m.incident_id = id;
-		m.kind = "root";
-		m.template = "root";
-		m.channel = inc.channel;
-		m.priority = incident_priority(severity, 0);
-		m.created_at = now;
-		m.not_before = now;
-		root = store_message_add(r->store, &m);
-		return root < 0 ? -1
-		                : store_incident_set_root(r->store, id, root);
-	}
+	if (inc.root_id <= 0) /* snoozed since it opened: first post now */
+		return all ? 0 : notify_new_root(r, now, &inc) < 0 ? -1 : 0;
+	if (notify_replace_failed_root(r, now, &inc) < 0)
+		return -1;
 	if (notify_refresh_root(r, now, &inc, 1) != 0 ||
 	    notify_reply(r, now, &inc, "reply", text) != 0)
 		return -1;
@@ -544,8 +529,8 @@ tell_clicker(struct relay *r, const struct interact *ia, const char *text)
 struct ids {
 	struct relay *relay;
 	int64_t now;
-	int64_t v[64];
-	size_t n;
+	int64_t *v; /* room for every active snooze: none is left out */
+	size_t n, max;
 };
 
 /* Every active snooze holding one of the incident's firing alerts: the one
@@ -561,7 +546,7 @@ collect_snoozes(void *arg, const struct store_alert_row *row)
 		return 0;
 	j = labels_of(row->labels, &kv);
 	snooze_set_match_all(
-	    ids->relay->snoozes, &kv, ids->now, ids->v, &ids->n, 64);
+	    ids->relay->snoozes, &kv, ids->now, ids->v, &ids->n, ids->max);
 	free(kv.v);
 	json_decref(j);
 	return 0;
@@ -593,21 +578,28 @@ click(struct relay *r, const struct interact *ia, int64_t incident_id,
 		ids.n = 0;
 		ids.relay = r;
 		ids.now = now;
+		ids.max = snooze_set_count(r->snoozes);
+		ids.v = xcalloc(ids.max + 1, sizeof(*ids.v));
 		if (store_incident_alerts(r->store, incident_id, 10000,
 		        collect_snoozes, &ids) < 0 ||
-		    store_begin(r->store) != 0)
+		    store_begin(r->store) != 0) {
+			free(ids.v);
 			return;
+		}
 		for (size_t i = 0; i < ids.n; i++) {
 			int e = store_snooze_end(
 			    r->store, ids.v[i], ia->user_id, now);
 			if (e < 0) {
-				store_rollback(r->store);
-				return;
+				ended = -1;
+				break;
 			}
 			ended += e > 0;
 		}
-		if (store_commit(r->store) != 0)
+		free(ids.v);
+		if (ended < 0 || store_commit(r->store) != 0) {
+			store_rollback(r->store);
 			return;
+		}
 		d = json_pack("{s:s}", "by", who);
 	} else {
 		struct strlist ms_list = {NULL, 0};
