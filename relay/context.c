@@ -114,8 +114,11 @@ context_begin(const struct config *cfg, const struct store_incident *inc,
 		/* The namespace is a label value: percent-encode it. */
 		struct buf ns = BUF_INIT;
 		buf_url_esc(&ns, inc->namespace, strlen(inc->namespace));
-		snprintf(url, sizeof(url), "%s/namespaces/%s", cfg->public_url,
-		    buf_str(&ns));
+		/* A link cut in the middle would point somewhere else: a
+		 * namespace too long for it links to the overview. */
+		if (snprintf(url, sizeof(url), "%s/namespaces/%s",
+		        cfg->public_url, buf_str(&ns)) >= (int)sizeof(url))
+			snprintf(url, sizeof(url), "%s/", cfg->public_url);
 		buf_free(&ns);
 	}
 	json_object_set_new(ctx, "kind", json_string(kind));

@@ -102,6 +102,8 @@ class TestCli(unittest.TestCase):
         r = run("check", "--online", "-c", cfg("xoxb-right", url))
         self.assertEqual(r.returncode, 0, r)
         slack.scopes = "chat:write.public,chat:write"
+        r = run("check", "--online", "-c", cfg("xoxb-right", url))
+        self.assertEqual(r.returncode, 0, r)
         # A refused token is a runtime failure with Slack's reason.
         r = run("check", "--online", "-c", cfg("xoxb-wrong", url))
         self.assertEqual(r.returncode, 1, r)

@@ -61,11 +61,11 @@ class TestDurability(RelayTest):
                                     body("fine", "00000000000000a2")).status, 202)
         relay.wait_for(lambda: relay.alerts(namespace="fine"), timeout=20,
                        what="the job behind the poisoned one")
-        self.assertEqual(relay.alerts(namespace="poison"), [])
         db = sqlite3.connect(relay.db_path, timeout=5)
-        n = db.execute("SELECT count(*) FROM jobs WHERE body LIKE '%poison%'").fetchone()[0]
+        n = db.execute("SELECT count(*) FROM jobs WHERE body LIKE '%poison%' "
+                       "AND done_at IS NOT NULL").fetchone()[0]
         db.close()
-        self.assertEqual(n, 1)  # kept for inspection
+        self.assertEqual(n, 1)  # set aside, its body kept for inspection
         with open(relay.log_path, encoding="utf-8", errors="replace") as f:
             self.assertIn("set aside", f.read())
 
