@@ -944,10 +944,14 @@ class FakeSlack:
 
     # ---- inspection ------------------------------------------------------
 
-    def calls(self, method=None):
-        """Recorded calls (all, or of one method) in arrival order."""
+    def calls(self, method=None, answered=False):
+        """Recorded calls (all, or of one method) in arrival order. A call is
+        recorded when it arrives; with answered=True only those whose reply
+        (status, response) is already filled in."""
         with self._lock:
-            return [c for c in self._calls if method is None or c.method == method]
+            return [c for c in self._calls
+                    if (method is None or c.method == method)
+                    and (not answered or c.answered is not None)]
 
     def messages(self, channel=None, include_deleted=False):
         """Current state of posted messages (roots and thread replies, in ts

@@ -65,9 +65,10 @@ class TestThreads(DeliveryTest):
     def test_roots_updates_replies_across_restart(self):
         relay = self.start()
         self.post(relay, body([alert("00000000000000a1", "chat"), alert("00000000000000a2", "billing")]))
-        self.slack.wait_for(lambda: len(self.slack.calls("chat.postMessage")) >= 2, what="two roots")
+        self.slack.wait_for(lambda: len(self.slack.calls("chat.postMessage", answered=True)) >= 2,
+                            what="two roots")
         roots = {}
-        for c in self.slack.calls("chat.postMessage"):
+        for c in self.slack.calls("chat.postMessage", answered=True):
             self.assert_clean(c)
             self.assertEqual(c.body["channel"], "#alerts")
             self.assertNotIn("thread_ts", c.body)
@@ -180,7 +181,8 @@ class TestFaults(DeliveryTest):
         self.slack.error_next("chat.update", "message_not_found")
         self.post(relay, body([alert("00000000000000c4", "gone")]))  # c5 absent: update
         roots = self.slack.wait_for(lambda: (lambda c: c if len(c) >= 2 else None)(
-            [c for c in self.slack.calls("chat.postMessage") if "thread_ts" not in c.body]),
+            [c for c in self.slack.calls("chat.postMessage", answered=True)
+             if "thread_ts" not in c.body]),
             what="new root")
         self.assertEqual(len(roots), 2)
         inc = relay.get("/api/v1/incidents").json()["incidents"][0]

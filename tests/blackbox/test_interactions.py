@@ -58,7 +58,8 @@ class TestButtons(RelayTest):
                                              "startsAt": "2024-01-01T00:00:00Z"}]}
 
     def root(self):
-        call = self.slack.wait_for(lambda: self.slack.calls("chat.postMessage"), what="root")[0]
+        call = self.slack.wait_for(lambda: self.slack.calls("chat.postMessage", answered=True),
+                                  what="root")[0]
         return call
 
     def buttons(self, blocks):
