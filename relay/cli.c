@@ -3,6 +3,7 @@
  * event loop (check, migrate, backup, version); see cli.h.
  */
 #include "cli.h"
+#include "cli_history.h"
 #include "cli_online.h"
 #include "cli_rules.h"
 #include "cli_snooze.h"
@@ -88,6 +89,19 @@ static const struct command commands[] = {
         "             (namespace=\"chat\" alertname=~\"Ingress.*\"), for at\n"
         "             most 30 days\n"
         "  remove ID  ends a snooze now"},
+    {"digest", O_SINCE | O_POST, 0, 0,
+        "digest [-c FILE] [--since DURATION] [--post]",
+        "Prints the digest of the last digest.every (or --since, e.g. 24h)\n"
+        "as the JSON of the Slack message. --post queues it in the outbox\n"
+        "instead, to slack.digest_channel: the running daemon sends it\n"
+        "within 2 s (or keeps it, in preview mode). Out of band: the\n"
+        "scheduled digests go on as before."},
+    {"history", O_SINCE | O_JSON, 1, 1,
+        "history [-c FILE] NAMESPACE [--since DURATION] [--json]",
+        "Prints a namespace's events, newest first: alerts firing and\n"
+        "resolved, messages posted, updated or failed, mentions, snoozes.\n"
+        "--since limits them (a duration back from now, or an RFC 3339\n"
+        "time); --json prints {\"events\": [...]} as the API does."},
     {"version", 0, 0, 0, "version", "Prints the version."},
 };
 
@@ -591,5 +605,9 @@ cli_run(const struct cli_args *a)
 		return cli_rules(a);
 	if (strcmp(a->command, "snooze") == 0)
 		return cli_snooze(a);
+	if (strcmp(a->command, "history") == 0)
+		return cli_history(a);
+	if (strcmp(a->command, "digest") == 0)
+		return cli_digest(a);
 	return usage_error("unknown command ", a->command);
 }

@@ -68,8 +68,8 @@ string_of(json_t *o, const char *key)
 }
 
 /* Sets first/last flags on every object of a list. */
-static void
-mark_ends(json_t *list)
+void
+context_mark_ends(json_t *list)
 {
 	size_t n = json_array_size(list), i;
 	json_t *o;
@@ -95,6 +95,22 @@ parse_object(const char *text)
 	return j;
 }
 
+void
+context_namespace_url(
+    const struct config *cfg, const char *ns, char *url, size_t len)
+{
+	/* The namespace is a label value: percent-encode it. */
+	struct buf esc = BUF_INIT;
+
+	buf_url_esc(&esc, ns, strlen(ns));
+	/* A link cut in the middle would point somewhere else: a namespace
+	 * too long for it links to the overview. */
+	if (snprintf(url, len, "%s/namespaces/%s", cfg->public_url,
+	        buf_str(&esc)) >= (int)len)
+		snprintf(url, len, "%s/", cfg->public_url);
+	buf_free(&esc);
+}
+
 json_t *
 context_begin(const struct config *cfg, const struct store_incident *inc,
     const struct store_incident_counts *counts, const char *kind,
@@ -110,17 +126,7 @@ context_begin(const struct config *cfg, const struct store_incident *inc,
 
 	context_duration((inc->open ? now : inc->closed_at) - inc->opened_at,
 	    dur, sizeof(dur));
-	{
-		/* The namespace is a label value: percent-encode it. */
-		struct buf ns = BUF_INIT;
-		buf_url_esc(&ns, inc->namespace, strlen(inc->namespace));
-		/* A link cut in the middle would point somewhere else: a
-		 * namespace too long for it links to the overview. */
-		if (snprintf(url, sizeof(url), "%s/namespaces/%s",
-		        cfg->public_url, buf_str(&ns)) >= (int)sizeof(url))
-			snprintf(url, sizeof(url), "%s/", cfg->public_url);
-		buf_free(&ns);
-	}
+	context_namespace_url(cfg, inc->namespace, url, sizeof(url));
 	json_object_set_new(ctx, "kind", json_string(kind));
 	json_object_set_new(ctx, "incident",
 	    json_pack("{s:I,s:s,s:s,s:o,s:o,s:s,s:s}", "id",
@@ -226,7 +232,7 @@ context_add_alert(json_t *ctx, const struct config *cfg,
 			nv++;
 		}
 	}
-	mark_ends(list);
+	context_mark_ends(list);
 	json_object_set_new(a, "values", list);
 	x = json_object_get(ann, "value");
 	if (json_is_string(x)) {
@@ -293,7 +299,7 @@ incident_links(json_t *alerts)
 			break;
 		}
 	}
-	mark_ends(links);
+	context_mark_ends(links);
 	return links;
 }
 
@@ -329,7 +335,7 @@ context_finish(json_t *ctx, const struct config *cfg)
 				        "{s:s,s:O}", "key", k, "value", x));
 		}
 	}
-	mark_ends(common);
+	context_mark_ends(common);
 	json_object_set_new(ctx, "links", incident_links(alerts));
 	json_object_set_new(ctx, "has_links",
 	    json_boolean(json_array_size(json_object_get(ctx, "links")) > 0));
@@ -359,7 +365,7 @@ context_finish(json_t *ctx, const struct config *cfg)
 			buf_addc(&text, '=');
 			buf_adds(&text, json_string_value(x));
 		}
-		mark_ends(own);
+		context_mark_ends(own);
 		json_object_set_new(a, "labels", own);
 		json_object_set_new(
 		    a, "label_text", json_string(buf_str(&text)));
@@ -368,7 +374,7 @@ context_finish(json_t *ctx, const struct config *cfg)
 		json_object_del(a, "_annotations");
 		json_object_del(a, "_urls");
 	}
-	mark_ends(alerts);
+	context_mark_ends(alerts);
 	json_object_set_new(ctx, "common_labels", common);
 	json_object_set_new(ctx, "has_common_labels",
 	    json_boolean(json_array_size(common) > 0));
@@ -395,7 +401,7 @@ context_cap(json_t *ctx, size_t cap)
 
 	while (json_array_size(alerts) > cap)
 		json_array_remove(alerts, json_array_size(alerts) - 1);
-	mark_ends(alerts);
+	context_mark_ends(alerts);
 	n = json_array_size(alerts);
 	if (total < (json_int_t)n)
 		total = (json_int_t)n;
@@ -488,7 +494,7 @@ context_set_mentions(json_t *ctx, json_t *targets)
 				            : ""));
 		}
 	}
-	mark_ends(reasons);
+	context_mark_ends(reasons);
 	json_object_set_new(ctx, "mentions", mentions);
 	json_object_set_new(ctx, "mention_text", json_string(buf_str(&text)));
 	json_object_set_new(ctx, "reasons", reasons);
@@ -559,7 +565,7 @@ context_set_owners(json_t *ctx, const struct config *cfg,
 			json_array_append_new(owners,
 			    json_pack("{s:s,s:s}", "name", e->owners[i].name,
 			        "slack_user", e->owners[i].slack_user));
-		mark_ends(owners);
+		context_mark_ends(owners);
 		json_object_set_new(ctx, "team",
 		    e->team.code != NULL && *e->team.code != '\0'
 		        ? json_pack("{s:s,s:s,s:s,s:s}", "code", e->team.code,
@@ -652,7 +658,7 @@ context_set_owners(json_t *ctx, const struct config *cfg,
 		free(made);
 	}
 	json_decref(vars);
-	mark_ends(links);
+	context_mark_ends(links);
 	json_object_set_new(
 	    ctx, "has_links", json_boolean(json_array_size(links) > 0));
 }
@@ -664,7 +670,7 @@ context_set_buttons(json_t *ctx, json_t *buttons)
 		json_decref(buttons);
 		return;
 	}
-	mark_ends(buttons);
+	context_mark_ends(buttons);
 	json_object_set_new(
 	    ctx, "has_buttons", json_boolean(json_array_size(buttons) > 0));
 	json_object_set_new(ctx, "buttons", buttons);

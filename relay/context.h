@@ -67,6 +67,14 @@ size_t context_alerts(const json_t *ctx);
  * hostile label values). */
 json_t *context_sample(const struct config *cfg, const char *kind, int64_t now);
 
+/* Sets "first", "last" and "index" on each object of a list (borrowed). */
+void context_mark_ends(json_t *list);
+
+/* Writes the web page of namespace ns (public_url + "/namespaces/" + ns
+ * percent-encoded) to url; the overview when it would not fit. */
+void context_namespace_url(
+    const struct config *cfg, const char *ns, char *url, size_t len);
+
 /* Returns new: an RFC 3339 UTC string, or JSON null for 0 ("none"). */
 json_t *context_time(int64_t ms);
 

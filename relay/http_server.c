@@ -18,6 +18,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "history.h"
 #include "config.h"
 #include "ingest.h"
 #include "limits.h"
@@ -49,6 +50,8 @@ static const struct route routes[] = {
     {"/api/v1/alerts", 0, M_GET, api_alerts, GUARD_ADMIN},
     {"/api/v1/incidents", 0, M_GET, api_incidents, GUARD_ADMIN},
     {"/api/v1/messages", 0, M_GET, api_messages, GUARD_ADMIN},
+    {"/api/v1/namespaces", 0, M_GET, history_api_namespaces, GUARD_ADMIN},
+    {"/api/v1/namespaces/", 1, M_GET, history_api_events, GUARD_ADMIN},
     {"/api/v1/rules", 0, M_GET | M_POST, api_rules, GUARD_ADMIN},
     {"/api/v1/snoozes", 0, M_GET | M_POST, snoozer_api, GUARD_ADMIN},
     {"/api/v1/snoozes/", 1, EVHTTP_REQ_DELETE, snoozer_api_delete, GUARD_ADMIN},

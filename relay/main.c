@@ -20,6 +20,7 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "render.h"
+#include "history.h"
 #include "reminder.h"
 #include "rulebook.h"
 #include "rules.h"
@@ -184,8 +185,11 @@ on_watch(evutil_socket_t fd, short what, void *arg)
 
 	snoozer_tick(r);
 	reminder_tick(r);
+	history_tick(r);
 	if (!store_changed(r->store))
 		return;
+	/* A digest queued by `digest --post`. */
+	outbox_kick(r->outbox);
 	/* Snoozes added or removed by the CLI. */
 	if (snoozer_reload(r) == 0)
 		snoozer_apply(r, "{\"by\":\"cli\"}");

@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "context.h"
+#include "history.h"
 #include "http_client.h"
 #include "log.h"
 #include "mention.h"
@@ -77,15 +78,26 @@ struct call {
 	char channel[96];
 };
 
+static const char *const kind_names[] = {
+    "root", "update", "reply", "reminder", "digest"};
+
 static int
 kind_index(const char *kind)
 {
-	static const char *const kinds[] = {
-	    "root", "update", "reply", "reminder", "digest"};
 	for (int i = 0; i < 5; i++)
-		if (strcmp(kind, kinds[i]) == 0)
+		if (strcmp(kind, kind_names[i]) == 0)
 			return i;
 	return 2;
+}
+
+/* Fails message d for good, in its history too. 0 or -1. */
+static int
+give_up(
+    struct relay *r, const struct outbox_due *d, const char *why, int64_t now)
+{
+	if (store_message_failed(r->store, d->id, why) != 0)
+		return -1;
+	return history_message(r, d->id, d->kind, now, NULL, NULL, why, 0);
 }
 
 static uint32_t
@@ -282,8 +294,8 @@ dispatch(struct outbox *o)
 			continue;
 		}
 		if (now - d->created_at > cfg->slack.give_up_after) {
-			rc = store_message_failed(r->store, d->id,
-			    "gave up: slack.give_up_after passed");
+			rc = give_up(
+			    r, d, "gave up: slack.give_up_after passed", now);
 			o->stats.failed[kind_index(d->kind)]++;
 			continue;
 		}
@@ -318,7 +330,7 @@ dispatch(struct outbox *o)
 		if (ok == 0) {
 			log_event(LOG_ERROR, "message cannot be rendered",
 			    "error", err, NULL);
-			rc = store_message_failed(r->store, d->id, err);
+			rc = give_up(r, d, err, now);
 			o->stats.failed[kind_index(d->kind)]++;
 			continue;
 		}
@@ -426,7 +438,9 @@ apply_answer(struct outbox *o, struct call *c, const struct slack_result *res,
 		telemetry_delivery(
 		    r->telemetry, (double)(now - c->created_at) / 1000.0);
 		if (store_message_posted(
-		        s, c->id, res->channel, res->ts, now) != 0)
+		        s, c->id, res->channel, res->ts, now) != 0 ||
+		    history_message(r, c->id, kind_names[c->kind], now,
+		        res->channel, res->ts, NULL, 0) != 0)
 			return -1;
 		if (c->is_root && c->incident_id > 0 && c->method == M_POST)
 			return store_incident_set_slack(
@@ -529,7 +543,10 @@ apply_answer(struct outbox *o, struct call *c, const struct slack_result *res,
 	o->stats.failed[c->kind]++;
 	log_event(LOG_WARN, "message failed", "method", method_names[c->method],
 	    "error", res->error, NULL);
-	return store_message_failed(s, c->id, res->error);
+	if (store_message_failed(s, c->id, res->error) != 0)
+		return -1;
+	return history_message(r, c->id, kind_names[c->kind], now, c->channel,
+	    NULL, res->error, 0);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "context.h"
+#include "history.h"
 #include "log.h"
 #include "mention.h"
 #include "outbox.h"
@@ -293,10 +294,17 @@ outbox_render_due(struct relay *r, int64_t due, int max)
 			    "error", err, NULL);
 			rc = store_message_rendered(r->store, l.v[i].id, "",
 			    "[]", "[]", "failed", err, now);
-		} else
+			if (rc == 0)
+				rc = history_message(r, l.v[i].id, l.v[i].kind,
+				    now, l.v[i].channel, NULL, err, 0);
+		} else {
 			rc = store_message_rendered(r->store, l.v[i].id, text,
 			    blocks, mentions != NULL ? mentions : "[]",
 			    "preview", NULL, now);
+			if (rc == 0)
+				rc = history_message(r, l.v[i].id, l.v[i].kind,
+				    now, l.v[i].channel, NULL, NULL, 1);
+		}
 		free(text);
 		free(blocks);
 		free(mentions);

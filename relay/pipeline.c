@@ -23,6 +23,7 @@
 #include "relay.h"
 #include "rules.h"
 #include "store.h"
+#include "store_history.h"
 #include "store_rule.h"
 #include "store_snooze.h"
 #include "snooze.h"
@@ -225,6 +226,30 @@ done:
 	return id;
 }
 
+/*
+ * The history event of an alert's change (kind NULL: none): firing with
+ * its start (and the snooze that holds it), or resolved with its end.
+ */
+static int
+alert_event(struct apply *ap, const char *id, const char *kind, int64_t at,
+    int64_t snoozed_by)
+{
+	char detail[128], t[40];
+
+	if (kind == NULL)
+		return 0;
+	util_time_format(at > 0 ? at : ap->now, t, sizeof(t));
+	if (snoozed_by > 0)
+		snprintf(detail, sizeof(detail),
+		    "{\"%s\":\"%s\",\"snoozed_by\":%lld}",
+		    strcmp(kind, "firing") == 0 ? "starts_at" : "ends_at", t,
+		    (long long)snoozed_by);
+	else
+		snprintf(detail, sizeof(detail), "{\"%s\":\"%s\"}",
+		    strcmp(kind, "firing") == 0 ? "starts_at" : "ends_at", t);
+	return store_event_alert(ap->relay->store, id, kind, ap->now, detail);
+}
+
 /* Applies one alert of a batch to its stored state. */
 static int
 apply_alert(
@@ -235,8 +260,9 @@ apply_alert(
 	struct incident_prev ip;
 	struct rule_decision d;
 	char id[160];
-	int64_t notifications, first_seen = ap->now, incident_id;
+	int64_t notifications, first_seen = ap->now, incident_id, snoozed_by;
 	int firing = a->status == ALERT_FIRING;
+	const char *event = NULL; /* the history event of this change */
 
 	alert_id(b->source, a, id, sizeof(id));
 	if (store_alert_prev(r->store, id, &prev) != 0)
@@ -262,6 +288,7 @@ apply_alert(
 		incident_id = incident_for(ap, a, &d);
 		if (incident_id < 0)
 			return -1;
+		event = "firing";
 		break;
 	case INCIDENT_RESOLVED:
 		if (store_episode_end(r->store, id,
@@ -269,10 +296,12 @@ apply_alert(
 			return -1;
 		if (incident_id > 0 && prev.incident_open)
 			touch(ap, incident_id)->resolved++;
+		event = "resolved";
 		break;
 	case INCIDENT_UNSEEN:
 		/* Recorded, never posted. */
 		incident_id = 0;
+		event = "resolved_unseen";
 		break;
 	case INCIDENT_NONE:
 		/* A re-send: values may have moved, so the rules may now
@@ -290,9 +319,13 @@ apply_alert(
 		note_decision(ap, t, a, &d);
 	}
 	ap->applied++;
-	return store_alert_put(r->store, id, b->source, b->group_key, a,
-	    ap->now, first_seen, notifications, incident_id, 0,
-	    firing ? snooze_set_match(r->snoozes, &a->labels, ap->now) : 0);
+	snoozed_by =
+	    firing ? snooze_set_match(r->snoozes, &a->labels, ap->now) : 0;
+	if (store_alert_put(r->store, id, b->source, b->group_key, a, ap->now,
+	        first_seen, notifications, incident_id, 0, snoozed_by) != 0)
+		return -1;
+	return alert_event(ap, id, event,
+	    event != NULL && firing ? a->starts_at : a->ends_at, snoozed_by);
 }
 
 static int
@@ -308,7 +341,9 @@ resolve_stored(struct apply *ap, const char *id, int64_t incident_id, int stale)
 	struct relay *r = ap->relay;
 
 	if (store_alert_resolve(r->store, id, ap->now, stale) != 0 ||
-	    store_episode_end(r->store, id, ap->now) != 0)
+	    store_episode_end(r->store, id, ap->now) != 0 ||
+	    store_event_alert(r->store, id, "resolved", ap->now,
+	        stale ? "{\"why\":\"stale\"}" : "{\"why\":\"absent\"}") != 0)
 		return -1;
 	if (incident_id > 0) {
 		struct touch *t = touch(ap, incident_id);
@@ -392,6 +427,28 @@ reply(struct apply *ap, const struct store_incident *inc, const char *tmpl,
  * them (new object; empty when none). Each target is mentioned once while
  * its incident is open (SPEC section 8).
  */
+/* The history event of a first mention: its target, rules and why. */
+static int
+mention_event(
+    struct apply *ap, int64_t incident_id, const char *target, json_t *why)
+{
+	json_t *d = json_deep_copy(why);
+	char *text;
+	int rc;
+
+	if (!json_is_object(d)) {
+		json_decref(d);
+		d = json_object();
+	}
+	json_object_set_new(d, "target", json_string(target));
+	text = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	rc = store_event_incident(
+	    ap->relay->store, incident_id, "mentioned", ap->now, text);
+	free(text);
+	return rc;
+}
+
 static json_t *
 new_targets(struct apply *ap, int64_t incident_id, const struct touch *t)
 {
@@ -409,7 +466,8 @@ new_targets(struct apply *ap, int64_t incident_id, const struct touch *t)
 		body = json_dumps(v, JSON_COMPACT);
 		if (body == NULL ||
 		    store_mention_put(
-		        ap->relay->store, incident_id, k, body, ap->now) != 0) {
+		        ap->relay->store, incident_id, k, body, ap->now) != 0 ||
+		    mention_event(ap, incident_id, k, v) != 0) {
 			free(body);
 			goto fail;
 		}

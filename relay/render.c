@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "config.h"
 #include "context.h"
+#include "digest.h"
 #include "embedded.h"
 #include "mustache.h"
 #include "util.h"
@@ -246,23 +247,31 @@ done:
 }
 
 int
-render_fitted(const struct render *r, const char *name, json_t *ctx,
-    char **text, char **blocks, char *err, size_t errlen)
+render_fit(const struct render *r, const char *name, json_t *ctx, size_t n,
+    void (*cap)(json_t *ctx, size_t n), char **text, char **blocks, char *err,
+    size_t errlen)
 {
-	size_t cap = context_alerts(ctx);
 	int clamped;
 
 	for (;;) {
-		context_cap(ctx, cap);
+		cap(ctx, n);
 		if (render_message(
 		        r, name, ctx, text, blocks, &clamped, err, errlen) != 0)
 			return -1;
-		if (!clamped || cap <= 1)
+		if (!clamped || n <= 1)
 			return 0;
 		free(*text);
 		free(*blocks);
-		cap /= 2;
+		n /= 2;
 	}
+}
+
+int
+render_fitted(const struct render *r, const char *name, json_t *ctx,
+    char **text, char **blocks, char *err, size_t errlen)
+{
+	return render_fit(r, name, ctx, context_alerts(ctx), context_cap, text,
+	    blocks, err, errlen);
 }
 
 int
@@ -273,10 +282,14 @@ render_check(
 	int64_t now = util_now_ms();
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		json_t *ctx = context_sample(cfg, names[i], now);
+		int digest = strcmp(names[i], "digest") == 0;
+		json_t *ctx = digest ? digest_sample(cfg, now)
+		                     : context_sample(cfg, names[i], now);
 		char *text = NULL, *blocks = NULL;
-		int rc = render_fitted(
-		    r, names[i], ctx, &text, &blocks, err, errlen);
+		int rc = digest
+		    ? digest_render(r, ctx, &text, &blocks, err, errlen)
+		    : render_fitted(
+		          r, names[i], ctx, &text, &blocks, err, errlen);
 		json_decref(ctx);
 		free(text);
 		free(blocks);

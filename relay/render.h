@@ -41,6 +41,14 @@ int render_message(const struct render *r, const char *name, json_t *ctx,
     char **text, char **blocks, int *clamped, char *err, size_t errlen);
 
 /*
+ * Renders with n list items, then fewer (halving, cap(ctx, n) keeps the
+ * first n and says how many are left out) until nothing had to be cut.
+ */
+int render_fit(const struct render *r, const char *name, json_t *ctx, size_t n,
+    void (*cap)(json_t *ctx, size_t n), char **text, char **blocks, char *err,
+    size_t errlen);
+
+/*
  * Renders a message of an incident: tries the context with all its alerts,
  * then fewer (halving) until nothing had to be cut, so "and N more" replaces
  * alerts rather than text being chopped. ctx is modified (capped).

@@ -27,6 +27,7 @@
 #include "relay.h"
 #include "snooze.h"
 #include "store.h"
+#include "store_history.h"
 #include "store_snooze.h"
 #include "util.h"
 
@@ -164,6 +165,30 @@ incident_changed(struct relay *r, int64_t id, int64_t now, const char *detail)
 	return 0;
 }
 
+/* The history event of an alert snoozed or unsnoozed: who (detail, a JSON
+ * object text) and which snooze. */
+static int
+snooze_event(struct relay *r, const char *alert_id, int64_t snooze, int snoozed,
+    const char *detail, int64_t now)
+{
+	json_t *d = json_loads(detail, 0, NULL);
+	char *text;
+	int rc;
+
+	if (!json_is_object(d)) {
+		json_decref(d);
+		d = json_object();
+	}
+	if (snooze > 0)
+		json_object_set_new(d, "snooze", json_integer(snooze));
+	text = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	rc = store_event_alert(
+	    r->store, alert_id, snoozed ? "snoozed" : "unsnoozed", now, text);
+	free(text);
+	return rc;
+}
+
 int
 snoozer_apply(struct relay *r, const char *detail)
 {
@@ -186,7 +211,9 @@ snoozer_apply(struct relay *r, const char *detail)
 		json_decref(j);
 		if (by == l.v[i].snoozed_by)
 			continue;
-		if (store_alert_set_snoozed(r->store, l.v[i].id, by) != 0) {
+		if (store_alert_set_snoozed(r->store, l.v[i].id, by) != 0 ||
+		    snooze_event(r, l.v[i].id, by > 0 ? by : l.v[i].snoozed_by,
+		        by > 0, detail, now) != 0) {
 			rc = -1;
 			break;
 		}

@@ -311,8 +311,9 @@ struct store_message {
 	const char *root_ts;
 };
 
-/* Inserts a queued message (fields as in m; text/blocks/state ignored).
- * Returns its id or -1. */
+/* Inserts a queued message (fields as in m; state ignored; text and
+ * blocks, NULL for "" and "[]", are only used for messages without an
+ * incident, rendered when queued: digests). Returns its id or -1. */
 int64_t store_message_add(struct store *s, const struct store_message *m);
 
 /*

@@ -70,8 +70,8 @@ store_message_add(struct store *s, const struct store_message *m)
 	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_ADD,
 	    "INSERT INTO messages (incident_id, kind, template, channel, "
 	    "thread_of, detail, mentions, state, priority, broadcast, "
-	    "created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, "
-	    "?, ?, ?)");
+	    "created_at, not_before, text, blocks) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?, 'queued', ?, ?, ?, ?, ?, ?)");
 
 	if (st == NULL)
 		return -1;
@@ -90,6 +90,10 @@ store_message_add(struct store *s, const struct store_message *m)
 	sqlite3_bind_int(st, 9, m->broadcast);
 	sqlite3_bind_int64(st, 10, m->created_at);
 	sqlite3_bind_int64(st, 11, m->not_before);
+	sqlite3_bind_text(
+	    st, 12, m->text != NULL ? m->text : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(
+	    st, 13, m->blocks != NULL ? m->blocks : "[]", -1, SQLITE_STATIC);
 	if (store_exec_stmt(s, st, "message add") != 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);

@@ -1,0 +1,53 @@
+/*
+ * history.h: the daemon's side of history (SPEC section 11): the API of
+ * namespaces and their events, the events of message outcomes, and the
+ * housekeeping timer (retention pruning, the scheduled digest). The rows
+ * and queries are store_history's; the digest is digest's.
+ */
+#ifndef HISTORY_H
+#define HISTORY_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct http_ctx;
+struct relay;
+struct store_event;
+
+/* Rows of each kind retention deletes per tick (one transaction). */
+#define HISTORY_PRUNE_BATCH 1000
+
+/* GET /api/v1/namespaces: per namespace firing, snoozed, fired_24h, team,
+ * owners (A.4), worst first. */
+void history_api_namespaces(struct http_ctx *c);
+
+/* GET /api/v1/namespaces/{ns}/history?since=&until=&limit=&cursor=:
+ * events newest first, {"events": [...], "next": cursor or null}. */
+void history_api_events(struct http_ctx *c);
+
+/* Returns new: an event as the API shows it. */
+json_t *history_event_json(const struct store_event *e);
+
+/*
+ * Parses a time of the API or CLI: RFC 3339, or a duration back from now
+ * ("1h"). 0 or -1.
+ */
+int history_time_arg(const char *s, int64_t now, int64_t *out);
+
+/*
+ * Records what became of message id (kind: root, update, ...), inside the
+ * caller's transaction: "failed" when error is set, else "updated" for
+ * updates and "posted" for the rest (preview: kept, not sent). 0 or -1.
+ */
+int history_message(struct relay *r, int64_t id, const char *kind, int64_t now,
+    const char *channel, const char *ts, const char *error, int preview);
+
+/*
+ * The housekeeping turn (every second): prunes one batch of what
+ * retention lets go, and queues the digest of the period that ended, if
+ * any (exactly once: the period's end is stored with it).
+ */
+void history_tick(struct relay *r);
+
+#endif /* HISTORY_H */
