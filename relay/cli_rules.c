@@ -143,39 +143,16 @@ static int export(const struct config *cfg)
 	return 0;
 }
 
-struct fires_ctx {
-	struct store *store;
-	const char *id;
-	int64_t now;
-	int new_episode;
-};
-
-static int64_t
-fires_of(void *arg, int64_t window)
-{
-	struct fires_ctx *f = arg;
-	int64_t n = 0;
-
-	if (f->store != NULL) {
-		n = store_episode_count(f->store, f->id, f->now - window);
-		if (n < 0)
-			return -1;
-	}
-	return n + f->new_episode;
-}
-
 static int
 test(const struct config *cfg, const char *path)
 {
 	struct store *s =
 	    access(cfg->database, F_OK) == 0 ? open_db(cfg, STORE_RO) : NULL;
 	struct ruleset *set = cli_rules_current(cfg, s);
-	struct webhook_opts opts;
-	struct alert_batch *b = NULL;
 	char err[1024], *body = NULL;
 	size_t len = 0;
 	int rc = 1;
-	json_t *probe, *out;
+	json_t *out;
 
 	if (set == NULL)
 		goto done;
@@ -185,74 +162,12 @@ test(const struct config *cfg, const char *path)
 		fprintf(stderr, "alert-delivery: %s\n", err);
 		goto done;
 	}
-	probe = json_loadb(body, len, 0, NULL);
-	memset(&opts, 0, sizeof(opts));
-	opts.namespace_labels = &cfg->grouping.namespace_labels;
-	opts.default_namespace = cfg->grouping.default_namespace;
-	opts.max_alerts = (size_t)cfg->limits.max_alerts;
-	opts.now = util_now_ms();
-	b = webhook_parse(
-	    cli_dialect(probe), body, len, &opts, err, sizeof(err));
-	json_decref(probe);
-	if (b == NULL) {
+	out = rulebook_explain(
+	    set, s, cfg, body, len, util_now_ms(), err, sizeof(err));
+	if (out == NULL) {
 		fprintf(stderr, "alert-delivery: %s: %s\n", path, err);
 		rc = 2;
 		goto done;
-	}
-	out = json_array();
-	for (size_t i = 0; i < b->nalerts; i++) {
-		const struct alert *a = &b->alerts[i];
-		struct rule_input in;
-		struct rule_decision d;
-		struct fires_ctx f;
-		struct store_alert_prev prev;
-		char id[160], every[32];
-		json_t *hits = json_array(), *mentions = json_array(), *o;
-
-		alert_id(b->source, a, id, sizeof(id));
-		memset(&prev, 0, sizeof(prev));
-		if (s != NULL)
-			store_alert_prev(s, id, &prev);
-		f.store = s;
-		f.id = id;
-		f.now = opts.now;
-		f.new_episode = a->status == ALERT_FIRING &&
-		    !(prev.found && prev.firing &&
-		        (a->starts_at == 0 || prev.starts_at == a->starts_at));
-		memset(&in, 0, sizeof(in));
-		in.labels = &a->labels;
-		in.annotations = &a->annotations;
-		in.values = a->values;
-		in.nvalues = a->nvalues;
-		in.default_value_ref = &cfg->grouping.value_ref;
-		in.notifications = f.new_episode ? 1 : prev.notifications + 1;
-		in.fires = fires_of;
-		in.fires_arg = &f;
-		rules_decide(set, &in, &d);
-		for (size_t k = 0; k < d.nhits; k++)
-			json_array_append_new(hits,
-			    json_pack("{s:s,s:s}", "rule", d.hits[k].rule,
-			        "why", d.hits[k].why));
-		for (size_t k = 0; k < d.nmentions; k++)
-			json_array_append_new(mentions,
-			    json_pack("{s:s,s:s,s:s}", "mention",
-			        d.mentions[k].item, "rule", d.mentions[k].rule,
-			        "why", d.mentions[k].why));
-		util_duration_format(d.remind_every >= 0
-		        ? d.remind_every
-		        : cfg->reminders.default_every,
-		    every, sizeof(every));
-		o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b}",
-		    "alert", id, "namespace", a->namespace, "alertname",
-		    a->alertname, "status",
-		    a->status == ALERT_FIRING ? "firing" : "resolved",
-		    "matched", hits, "mentions", mentions, "decided_by",
-		    d.rule != NULL ? json_string(d.rule) : json_null(),
-		    "channel",
-		    d.channel != NULL ? d.channel
-		                      : "(catalog team, else default)",
-		    "remind_every", every, "silent", d.silent);
-		json_array_append_new(out, o);
 	}
 	{
 		char *text = json_dumps(out, JSON_INDENT(2));
@@ -263,7 +178,6 @@ test(const struct config *cfg, const char *path)
 	json_decref(out);
 	rc = 0;
 done:
-	alert_batch_free(b);
 	free(body);
 	ruleset_free(set);
 	store_close(s);

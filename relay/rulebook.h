@@ -7,6 +7,9 @@
 #define RULEBOOK_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
 
 #include "buf.h"
 #include "rules.h"
@@ -31,5 +34,18 @@ int rulebook_replace(struct store *s, const struct ruleset *set,
  */
 int rulebook_bootstrap(
     struct store *s, const char *dir, int64_t now, char *err, size_t errlen);
+
+/*
+ * Explains, per alert of a webhook body (its dialect from "version"), the
+ * rules that match and why, and the mentions, channel, reminder and
+ * silence they decide, as `rules test` prints it; the state of each alert
+ * (notifications, fires) comes from s, or every alert is new when s is
+ * NULL. Returns a new JSON array, or NULL with err set when the body does
+ * not parse.
+ */
+struct config;
+json_t *rulebook_explain(struct ruleset *set, struct store *s,
+    const struct config *cfg, const char *body, size_t len, int64_t now,
+    char *err, size_t errlen);
 
 #endif /* RULEBOOK_H */

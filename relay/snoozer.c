@@ -284,6 +284,60 @@ list_one(void *arg, const struct store_snooze *z)
 	return 0;
 }
 
+int64_t
+snoozer_create(struct relay *r, const struct snooze_spec *spec, int *status,
+    char *err, size_t errlen)
+{
+	int64_t now = relay_now(r), id;
+	char until[40], *text;
+	json_t *detail;
+
+	*status = 400;
+	if (snooze_validate(spec, now, err, errlen) != 0)
+		return -1;
+	*status = 503;
+	if (store_begin(r->store) != 0 ||
+	    (id = store_snooze_add(r->store, spec, now)) < 0 ||
+	    store_commit(r->store) != 0) {
+		store_rollback(r->store);
+		snprintf(err, errlen, "database: %s", store_errmsg(r->store));
+		return -1;
+	}
+	util_time_format(spec->ends_at, until, sizeof(until));
+	detail = json_pack("{s:s,s:s,s:s}", "by", spec->author, "until", until,
+	    "reason", spec->reason != NULL ? spec->reason : "");
+	text = json_dumps(detail, JSON_COMPACT);
+	json_decref(detail);
+	if (snoozer_reload(r) != 0 || snoozer_apply(r, text) != 0)
+		log_event(LOG_ERROR, "snooze stored; applying it failed",
+		    "error", store_errmsg(r->store), NULL);
+	free(text);
+	store_changed(r->store); /* our own write is not news */
+	return id;
+}
+
+int
+snoozer_end(struct relay *r, int64_t id, const char *by)
+{
+	char detail[96];
+	int rc;
+
+	if (store_begin(r->store) != 0 ||
+	    (rc = store_snooze_end(r->store, id, by, relay_now(r))) < 0 ||
+	    store_commit(r->store) != 0) {
+		store_rollback(r->store);
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	snprintf(detail, sizeof(detail), "{\"by\":\"%s\"}", by);
+	if (snoozer_reload(r) != 0 || snoozer_apply(r, detail) != 0)
+		log_event(LOG_ERROR, "snooze ended; applying it failed",
+		    "error", store_errmsg(r->store), NULL);
+	store_changed(r->store);
+	return 1;
+}
+
 /* Creates a snooze from the API's JSON (SPEC A.5). */
 static void
 create(struct http_ctx *c)
@@ -293,13 +347,14 @@ create(struct http_ctx *c)
 	size_t len = evbuffer_get_length(in);
 	json_t *j =
 	    json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, NULL);
-	json_t *ms, *x, *detail;
+	json_t *ms, *x;
 	const char *list[SNOOZE_MAX_MATCHERS];
 	struct snooze_spec spec;
 	struct store_snooze z;
 	int64_t now = relay_now(r), id, dur;
-	char err[512], until[40], *text;
+	char err[512];
 	size_t i, n = 0;
+	int status;
 
 	memset(&spec, 0, sizeof(spec));
 	if (!json_is_object(j)) {
@@ -347,28 +402,11 @@ create(struct http_ctx *c)
 	}
 	spec.author = "api";
 	spec.reason = json_string_value(json_object_get(j, "reason"));
-	if (snooze_validate(&spec, now, err, sizeof(err)) != 0) {
-		http_reply_error(c->req, 400, "%s", err);
+	id = snoozer_create(r, &spec, &status, err, sizeof(err));
+	if (id < 0) {
+		http_reply_error(c->req, status, "%s", err);
 		goto done;
 	}
-	if (store_begin(r->store) != 0 ||
-	    (id = store_snooze_add(r->store, &spec, now)) < 0 ||
-	    store_commit(r->store) != 0) {
-		store_rollback(r->store);
-		http_reply_error(
-		    c->req, 503, "database: %s", store_errmsg(r->store));
-		goto done;
-	}
-	util_time_format(spec.ends_at, until, sizeof(until));
-	detail = json_pack("{s:s,s:s,s:s}", "by", "api", "until", until,
-	    "reason", spec.reason != NULL ? spec.reason : "");
-	text = json_dumps(detail, JSON_COMPACT);
-	json_decref(detail);
-	if (snoozer_reload(r) != 0 || snoozer_apply(r, text) != 0)
-		log_event(LOG_ERROR, "snooze stored; applying it failed",
-		    "error", store_errmsg(r->store), NULL);
-	free(text);
-	store_changed(r->store); /* our own write is not news */
 	if (store_snooze_get(r->store, id, &z) == 1)
 		http_reply_json(c->req, 201, snooze_json(&z, now));
 	else
@@ -412,10 +450,8 @@ snoozer_api_delete(struct http_ctx *c)
 		http_reply_error(c->req, 404, "no snooze %s", "with that id");
 		return;
 	}
-	if (store_begin(r->store) != 0 ||
-	    (rc = store_snooze_end(r->store, id, "api", relay_now(r))) < 0 ||
-	    store_commit(r->store) != 0) {
-		store_rollback(r->store);
+	rc = snoozer_end(r, id, "api");
+	if (rc < 0) {
 		http_reply_error(
 		    c->req, 503, "database: %s", store_errmsg(r->store));
 		return;
@@ -424,10 +460,6 @@ snoozer_api_delete(struct http_ctx *c)
 		http_reply_error(c->req, 404, "no snooze %lld in force", id);
 		return;
 	}
-	if (snoozer_reload(r) != 0 || snoozer_apply(r, "{\"by\":\"api\"}") != 0)
-		log_event(LOG_ERROR, "snooze ended; applying it failed",
-		    "error", store_errmsg(r->store), NULL);
-	store_changed(r->store);
 	evhttp_send_reply(c->req, 204, "No Content", NULL);
 }
 

@@ -9,6 +9,7 @@
 #ifndef SNOOZER_H
 #define SNOOZER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct relay;
@@ -25,6 +26,19 @@ int snoozer_reload(struct relay *r);
  * Runs in its own transaction. 0 or -1.
  */
 int snoozer_apply(struct relay *r, const char *detail);
+
+/*
+ * Validates spec (borrowed; spec->author says who: "api", "web", ...),
+ * stores it and applies it at once. Returns the new snooze's id, or -1
+ * with err set and *status 400 (invalid) or 503 (database).
+ */
+struct snooze_spec;
+int64_t snoozer_create(struct relay *r, const struct snooze_spec *spec,
+    int *status, char *err, size_t errlen);
+
+/* Ends snooze id now, by `by` ("api", "web": a plain word), and applies
+ * it. 1 ended, 0 none with that id in force, -1 database. */
+int snoozer_end(struct relay *r, int64_t id, const char *by);
 
 /* Expiry: called every second by the loop. */
 void snoozer_tick(struct relay *r);
