@@ -70,16 +70,14 @@ struct ns_list {
 	int64_t now;
 };
 
-/* Team and owners of ns from the catalog; null and [] while a lookup is
- * on its way (the page asks again). */
-static void
-set_owners(struct ns_list *l, json_t *o, const char *ns)
+json_t *
+history_owners(struct relay *r, const char *ns, int64_t now)
 {
 	struct catalog_answer ans;
-	json_t *owners = json_array(), *team = json_null();
+	json_t *o = json_object(), *owners = json_array(), *team = json_null();
 
-	if (l->relay->catalog != NULL &&
-	    catalog_lookup(l->relay->catalog, ns, l->now, &ans) == 1 &&
+	if (r->catalog != NULL &&
+	    catalog_lookup(r->catalog, ns, now, &ans) == 1 &&
 	    ans.entry != NULL) {
 		const struct catalog_entry *e = ans.entry;
 		const char *name =
@@ -96,6 +94,7 @@ set_owners(struct ns_list *l, json_t *o, const char *ns)
 	}
 	json_object_set_new(o, "team", team);
 	json_object_set_new(o, "owners", owners);
+	return o;
 }
 
 static int
@@ -110,7 +109,8 @@ namespace_row(void *arg, const struct store_namespace *n)
 
 	if (o == NULL)
 		return 0;
-	set_owners(l, o, n->namespace);
+	json_object_update_new(
+	    o, history_owners(l->relay, n->namespace, l->now));
 	json_array_append_new(l->list, o);
 	return 0;
 }

@@ -26,6 +26,11 @@ void history_api_namespaces(struct http_ctx *c);
  * events newest first, {"events": [...], "next": cursor or null}. */
 void history_api_events(struct http_ctx *c);
 
+/* Returns new: {"team": name or null, "owners": [names], "catalog":
+ * source} of namespace ns from the catalog; null and [] while a lookup is
+ * on its way (asking starts one). */
+json_t *history_owners(struct relay *r, const char *ns, int64_t now);
+
 /* Returns new: an event as the API shows it. */
 json_t *history_event_json(const struct store_event *e);
 

@@ -27,6 +27,9 @@
 #include "snoozer.h"
 #include "telemetry.h"
 #include "util.h"
+#include "web.h"
+#include "web_auth.h"
+#include "web_html.h"
 
 enum guard {
 	GUARD_NONE, /* own auth (webhooks, Slack) or public (health, metrics) */
@@ -61,6 +64,16 @@ static const struct route routes[] = {
     {"/metrics", 0, M_GET, telemetry_handler, GUARD_NONE},
     {"/readyz", 0, M_GET, api_readyz, GUARD_NONE},
     {"/-/reload", 0, M_POST, api_reload, GUARD_ADMIN},
+    /* The web page guards itself (sessions, CSRF, Host). */
+    {"/", 0, M_GET, web_overview, GUARD_NONE},
+    {"/namespaces/", 1, M_GET | M_POST, web_namespace, GUARD_NONE},
+    {"/snoozes", 0, M_GET | M_POST, web_snoozes, GUARD_NONE},
+    {"/snoozes/", 1, M_POST, web_snooze_end, GUARD_NONE},
+    {"/rules", 0, M_GET | M_POST, web_rules, GUARD_NONE},
+    {"/messages", 0, M_GET, web_messages, GUARD_NONE},
+    {"/login", 0, M_GET | M_POST, web_login, GUARD_NONE},
+    {"/logout", 0, M_POST, web_logout, GUARD_NONE},
+    {"/static/", 1, M_GET, web_static, GUARD_NONE},
 };
 
 struct http_server {
@@ -426,9 +439,8 @@ http_query(struct http_ctx *c, const char *name)
 	return evhttp_find_header(&c->query, name);
 }
 
-/* "host[:port]" of a Host header or URL authority, compared to listen. */
-static int
-host_allowed(const struct config *cfg, const char *host)
+int
+http_host_allowed(const struct config *cfg, const char *host)
 {
 	char want[300];
 	const char *p;
@@ -481,7 +493,7 @@ guard_admin(struct http_ctx *c)
 		return 0;
 	}
 	/* Open API on loopback: refuse foreign Host headers (DNS rebinding). */
-	if (!host_allowed(cfg, evhttp_find_header(h, "Host"))) {
+	if (!http_host_allowed(cfg, evhttp_find_header(h, "Host"))) {
 		http_reply_error(
 		    c->req, 403, "Host header is not this relay's address");
 		return -1;

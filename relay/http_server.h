@@ -49,6 +49,12 @@ void http_reply_json(struct evhttp_request *req, int code, json_t *body);
 void http_reply_error(struct evhttp_request *req, int code, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
+/* 1 when host (a Host header value, NULL: absent) names this relay: its
+ * listen address (localhost for 127.0.0.1) or public_url's authority. A
+ * guard against DNS rebinding. */
+struct config;
+int http_host_allowed(const struct config *cfg, const char *host);
+
 /* Borrowed: the value of a query parameter, or NULL. */
 const char *http_query(struct http_ctx *c, const char *name);
 

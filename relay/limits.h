@@ -63,4 +63,19 @@
 #define LIMIT_LOG_LINE 4096
 #define LIMIT_LOG_VALUE 512
 
+/* A web page form (a snooze, a payload to test against the rules): the
+ * largest is a pasted webhook body; more is not typed into a browser. */
+#define LIMIT_WEB_FORM (2u * 1024 * 1024)
+
+/* Web sessions held in memory: the oldest is dropped past this (a login
+ * flood cannot grow the process). */
+#define LIMIT_WEB_SESSIONS 256
+
+/* A web session lasts this long (seconds) after login. */
+#define LIMIT_WEB_SESSION_SEC (12 * 3600)
+
+/* Rows a web page lists (incidents, alerts per incident, events,
+ * messages): the page stays readable and cheap to build. */
+#define LIMIT_WEB_ROWS 100
+
 #endif /* LIMITS_H */

@@ -20,6 +20,7 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "render.h"
+#include "web_auth.h"
 #include "history.h"
 #include "reminder.h"
 #include "rulebook.h"
@@ -321,6 +322,11 @@ serve(const struct cli_args *a)
 		goto done;
 	}
 	r.ingest = ingest_new(&r);
+	r.web = web_new();
+	if (r.web == NULL) {
+		log_event(LOG_ERROR, "no randomness for the web page", NULL);
+		goto done;
+	}
 	r.http = http_server_new(&r, err, sizeof(err));
 	if (r.http == NULL) {
 		log_event(LOG_ERROR, "cannot listen", "error", err, NULL);
@@ -366,6 +372,7 @@ done:
 	if (t.drain != NULL)
 		event_free(t.drain);
 	ingest_free(r.ingest);
+	web_free(r.web);
 	http_server_free(r.http);
 	catalog_free(r.catalog);
 	telemetry_free(r.telemetry);

@@ -22,6 +22,7 @@ struct ruleset;
 struct catalog;
 struct telemetry;
 struct snooze_set;
+struct web;
 
 /* Counters kept until they are exported by /metrics. */
 struct relay_stats {
@@ -47,6 +48,7 @@ struct relay {
 	struct catalog *catalog;     /* owners of namespaces */
 	struct telemetry *telemetry; /* latency histograms for /metrics */
 	struct snooze_set *snoozes;  /* snoozes in force, from the database */
+	struct web *web;             /* web page sessions and CSRF secret */
 	int64_t started_at;          /* Unix ms */
 	int64_t clock_offset_ms;     /* tests shift the clock
 	                                (ALERT_DELIVERY_CLOCK_OFFSET) */
