@@ -187,12 +187,12 @@ web_chart(struct buf *b, const int64_t counts[24], int64_t last_hour)
 		total += counts[i];
 	}
 	buf_printf(b,
-	    "<figure class=\"chart\"><svg viewBox=\"0 0 600 150\" "
+	    "<figure class=\"chart\"><svg viewBox=\"0 0 620 150\" "
 	    "role=\"img\" aria-label=\"Alerts fired per hour, last 24 "
 	    "hours: %lld in all\" xmlns=\"http://www.w3.org/2000/svg\">",
 	    (long long)total);
 	buf_adds(b,
-	    "<line x1=\"24\" y1=\"120\" x2=\"600\" y2=\"120\" "
+	    "<line x1=\"24\" y1=\"120\" x2=\"620\" y2=\"120\" "
 	    "stroke=\"#999\" stroke-width=\"1\"/>");
 	buf_printf(b,
 	    "<text x=\"20\" y=\"14\" text-anchor=\"end\" font-size=\"10\" "

@@ -67,7 +67,10 @@ owners_cells(struct relay *r, struct buf *b, const char *ns, int64_t now)
 	size_t i;
 
 	buf_adds(b, "<td>");
-	web_h(b, json_string_value(json_object_get(o, "team")));
+	if (json_is_string(json_object_get(o, "team")))
+		web_h(b, json_string_value(json_object_get(o, "team")));
+	else
+		buf_adds(b, "<span class=\"empty\">unknown</span>");
 	buf_adds(b, "</td><td>");
 	json_array_foreach(json_object_get(o, "owners"), i, v)
 	{
@@ -224,11 +227,17 @@ alert_row(void *arg, const struct store_alert_row *a)
 	buf_adds(b, "</td><td>");
 	web_time(b, a->starts_at);
 	buf_adds(b, "</td><td>");
-	web_link(b, a->generator_url, "source");
-	buf_adds(b, " ");
-	web_link(b, a->dashboard_url, "dashboard");
-	buf_adds(b, " ");
-	web_link(b, a->silence_url, "silence");
+	{
+		const char *urls[] = {a->generator_url, a->dashboard_url,
+		    a->panel_url, a->silence_url};
+		const char *names[] = {"source", "dashboard", "panel", "silence"};
+		for (size_t i = 0; i < 4; i++) {
+			if (urls[i] == NULL || !util_http_url(urls[i]))
+				continue;
+			web_link(b, urls[i], names[i]);
+			buf_adds(b, " ");
+		}
+	}
 	buf_adds(b, "</td></tr>");
 	return 0;
 }
