@@ -556,7 +556,7 @@ cmd_render(const struct cli_args *a)
 	if (store_messages_list(r.store, &f, newest_id, &out.after) < 0 ||
 	    store_begin(r.store) != 0 || store_job_add(r.store, &j) < 0 ||
 	    store_commit(r.store) != 0 || pipeline_run_once(&r, 1) < 0 ||
-	    outbox_render_due(&r, INT64_MAX, 100000) < 0) {
+	    outbox_render_due(&r, INT64_MAX, 100000, 0) < 0) {
 		fprintf(stderr, "alert-delivery: %s\n", store_errmsg(r.store));
 		goto done;
 	}

@@ -163,7 +163,7 @@ ingest_new(struct relay *r)
 	in->flush = event_new(r->base, -1, 0, flush_cb, in);
 	/* Lower priority than I/O: every request readable in this turn is
 	 * parsed and queued before the commit runs. */
-	event_priority_set(in->flush, 1);
+	event_priority_set(in->flush, RELAY_PRIO_COMMIT);
 	return in;
 }
 

@@ -63,6 +63,12 @@
 #define LIMIT_LOG_LINE 4096
 #define LIMIT_LOG_VALUE 512
 
+/* A turn of job processing or message rendering on the event loop stops
+ * after this long (microseconds; at least one item is done) and yields to
+ * I/O: webhooks are acknowledged between turns, so processing never holds
+ * an acknowledgement back for more than about this. */
+#define LIMIT_TURN_US 3000
+
 /* A web page form (a snooze, a payload to test against the rules): the
  * largest is a pasted webhook body; more is not typed into a browser. */
 #define LIMIT_WEB_FORM (2u * 1024 * 1024)

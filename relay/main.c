@@ -297,8 +297,12 @@ serve(const struct cli_args *a)
 		log_event(LOG_ERROR, "cannot create the event loop", NULL);
 		goto done;
 	}
-	/* Priority 0: I/O; 1: group commits and processing turns. */
-	event_base_priority_init(r.base, 2);
+	/* libevent gives every event the middle priority unless told:
+	 * RELAY_PRIO_IO (2) for sockets and timers; the group commit that
+	 * acknowledges webhooks runs after the I/O of a turn
+	 * (RELAY_PRIO_COMMIT), processing and rendering turns only when
+	 * nothing else waits (RELAY_PRIO_WORK). */
+	event_base_priority_init(r.base, RELAY_PRIO_LEVELS);
 	r.http_client = http_client_new(r.base);
 	if (r.http_client == NULL) {
 		log_event(LOG_ERROR, "cannot set up libcurl", NULL);

@@ -14,6 +14,7 @@
 #include "context.h"
 #include "history.h"
 #include "http_client.h"
+#include "limits.h"
 #include "log.h"
 #include "mention.h"
 #include "outbox_due.h"
@@ -258,8 +259,9 @@ dispatch(struct outbox *o)
 	enum method *methods = NULL;
 	size_t ngo = 0;
 	int64_t now = relay_now(r), wake = 0;
+	int64_t deadline = util_mono_us() + LIMIT_TURN_US;
 	int webhook = cfg->slack.bot_token[0] == '\0';
-	int rc = 0;
+	int rc = 0, stopped = 0;
 
 	if (o->stopping || o->stats.auth_paused ||
 	    o->inflight >= OUTBOX_MAX_INFLIGHT)
@@ -287,6 +289,10 @@ dispatch(struct outbox *o)
 
 		if (o->inflight + ngo >= OUTBOX_MAX_INFLIGHT)
 			break;
+		if (ngo > 0 && util_mono_us() > deadline) {
+			stopped = 1; /* the rest next turn, after I/O */
+			break;
+		}
 		if (m == M_WEBHOOK && strcmp(d->kind, "update") == 0) {
 			/* An incoming webhook cannot edit what it posted. */
 			rc = store_message_skipped(r->store, d->id,
@@ -370,8 +376,8 @@ dispatch(struct outbox *o)
 	free(blocks);
 	free(mentions);
 	free(methods);
-	if (l.n == OUTBOX_BATCH && o->inflight < OUTBOX_MAX_INFLIGHT &&
-	    ngo > 0) {
+	if ((l.n == OUTBOX_BATCH || stopped) &&
+	    o->inflight < OUTBOX_MAX_INFLIGHT && ngo > 0) {
 		outbox_due_free(&l);
 		event_active(o->run, EV_TIMEOUT, 1);
 		return;
@@ -616,7 +622,7 @@ run_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (config_preview(r->cfg)) {
 		int64_t now = relay_now(r), next;
-		int n = outbox_render_due(r, now, OUTBOX_BATCH);
+		int n = outbox_render_due(r, now, OUTBOX_BATCH, LIMIT_TURN_US);
 		struct timeval tv;
 
 		if (n == OUTBOX_BATCH) {
@@ -646,7 +652,7 @@ outbox_new(struct relay *r)
 	o->relay = r;
 	o->rng = (uint32_t)now | 1;
 	o->run = event_new(r->base, -1, 0, run_cb, o);
-	event_priority_set(o->run, 1);
+	event_priority_set(o->run, RELAY_PRIO_WORK);
 	o->timer = evtimer_new(r->base, run_cb, o);
 	o->probe = evtimer_new(r->base, probe_cb, o);
 	bucket_init(&o->workspace, r->cfg->slack.rate_workspace, 3, now);

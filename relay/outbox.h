@@ -47,10 +47,11 @@ const struct outbox_stats *outbox_stats(const struct outbox *o);
 
 /*
  * Renders up to max messages due at `due` (Unix ms) in preview mode, in one
- * transaction, with the state of now. Returns how many, or -1 when the
- * database failed. Also used by `render` (due = INT64_MAX: debounced ones
- * too).
+ * transaction, with the state of now, stopping after budget_us (0: no
+ * limit; at least one is rendered). Returns how many, max when it stopped
+ * early (more may be due), or -1 when the database failed. Also used by
+ * `render` (due = INT64_MAX: debounced ones too).
  */
-int outbox_render_due(struct relay *r, int64_t due, int max);
+int outbox_render_due(struct relay *r, int64_t due, int max, int64_t budget_us);
 
 #endif /* OUTBOX_H */

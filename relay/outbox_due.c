@@ -268,20 +268,28 @@ outbox_due_render(struct relay *r, struct outbox_due *d, int64_t now,
 }
 
 int
-outbox_render_due(struct relay *r, int64_t due, int max)
+outbox_render_due(struct relay *r, int64_t due, int max, int64_t budget_us)
 {
 	struct outbox_due_list l = {NULL, 0};
 	int64_t now = relay_now(r);
-	int rc = 0;
+	int64_t deadline = budget_us > 0 ? util_mono_us() + budget_us : 0;
+	int rc = 0, stopped = 0;
+	size_t done = 0;
 
 	if (store_begin(r->store) != 0)
 		return -1;
 	if (store_messages_due(
 	        r->store, due, (size_t)max, outbox_due_collect, &l) < 0)
 		rc = -1;
-	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+	for (size_t i = 0; rc == 0 && i < l.n; i++, done++) {
 		char *text = NULL, *blocks = NULL, *mentions = NULL, err[512];
-		int ok = outbox_due_pin(r, &l.v[i], now);
+		int ok;
+
+		if (i > 0 && deadline > 0 && util_mono_us() > deadline) {
+			stopped = 1; /* the rest next turn, after I/O */
+			break;
+		}
+		ok = outbox_due_pin(r, &l.v[i], now);
 		if (ok == 1)
 			ok = outbox_due_render(r, &l.v[i], now, &text, &blocks,
 			    &mentions, err, sizeof(err));
@@ -319,5 +327,5 @@ outbox_render_due(struct relay *r, int64_t due, int max)
 		    store_errmsg(r->store), NULL);
 		return -1;
 	}
-	return (int)l.n;
+	return stopped ? max : (int)done;
 }

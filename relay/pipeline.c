@@ -74,6 +74,9 @@ struct apply {
 	int failed;
 	int64_t job; /* the job being applied */
 	size_t applied;
+	int64_t deadline_us; /* stop before a job after this (0: never) */
+	size_t jobs;         /* jobs applied */
+	int stopped;         /* stopped at the deadline: more may wait */
 	/* snapshot diffing: the ids of the batch, sorted */
 	char **ids;
 	size_t nids;
@@ -699,6 +702,12 @@ apply_job(void *arg, const struct store_job *j)
 	struct alert_batch *b;
 	char err[512];
 
+	if (ap->jobs > 0 && ap->deadline_us > 0 &&
+	    util_mono_us() > ap->deadline_us) {
+		ap->stopped = 1; /* the rest next turn, after I/O */
+		return 1;
+	}
+	ap->jobs++;
 	ap->job = j->id;
 	memset(&opts, 0, sizeof(opts));
 	opts.namespace_labels = &cfg->grouping.namespace_labels;
@@ -730,7 +739,7 @@ apply_job(void *arg, const struct store_job *j)
 /* As pipeline_run_once; *job gets the job that was being applied when
  * processing failed (0 when none, or when the failure came later). */
 static int
-run_batch(struct relay *r, int max, int64_t *job)
+run_batch(struct relay *r, int max, int64_t budget_us, int64_t *job)
 {
 	struct apply ap;
 	int n;
@@ -738,6 +747,7 @@ run_batch(struct relay *r, int max, int64_t *job)
 	memset(&ap, 0, sizeof(ap));
 	ap.relay = r;
 	ap.now = relay_now(r);
+	ap.deadline_us = budget_us > 0 ? util_mono_us() + budget_us : 0;
 	*job = 0;
 	if (store_begin(r->store) != 0)
 		return -1;
@@ -757,10 +767,13 @@ run_batch(struct relay *r, int max, int64_t *job)
 		    store_errmsg(r->store), NULL);
 		return -1;
 	}
+	n = (int)ap.jobs;
 	r->stats.jobs_processed += (uint64_t)n;
 	if (n > 0 && r->outbox != NULL)
 		outbox_kick(r->outbox);
-	return n;
+	/* Stopped at the deadline: report a full batch, so the caller comes
+	 * back after I/O. */
+	return ap.stopped ? max : n;
 }
 
 int
@@ -768,7 +781,7 @@ pipeline_run_once(struct relay *r, int max)
 {
 	int64_t job;
 
-	return run_batch(r, max, &job);
+	return run_batch(r, max, 0, &job);
 }
 
 /* Sets job aside: marked done without effect, its body kept. 0 or -1. */
@@ -847,7 +860,7 @@ run_cb(evutil_socket_t fd, short what, void *arg)
 	struct pipeline *p = arg;
 	int64_t job;
 	int max = p->single ? 1 : LIMIT_JOBS_PER_TICK;
-	int n = run_batch(p->relay, max, &job);
+	int n = run_batch(p->relay, max, LIMIT_TURN_US, &job);
 
 	if (n < 0) {
 		struct timeval tv = {1, 0};
@@ -903,7 +916,7 @@ pipeline_new(struct relay *r)
 
 	p->relay = r;
 	p->run = event_new(r->base, -1, 0, run_cb, p);
-	event_priority_set(p->run, 1);
+	event_priority_set(p->run, RELAY_PRIO_WORK);
 	p->retry = evtimer_new(r->base, run_cb, p);
 	p->sweep = evtimer_new(r->base, sweep_cb, p);
 	evtimer_add(p->sweep, &now);

@@ -24,6 +24,12 @@ struct telemetry;
 struct snooze_set;
 struct web;
 
+/* Event priorities (lower runs first; see main.c). */
+#define RELAY_PRIO_LEVELS 5
+#define RELAY_PRIO_IO 2     /* libevent's default for 5 levels */
+#define RELAY_PRIO_COMMIT 3 /* ingest's group commit: the 202s */
+#define RELAY_PRIO_WORK 4   /* pipeline and outbox turns */
+
 /* Counters kept until they are exported by /metrics. */
 struct relay_stats {
 	uint64_t webhooks[2][6]; /* [source][class: 2xx,400,401,413,415,5xx] */

@@ -357,7 +357,8 @@ store_incident_alerts(struct store *s, int64_t incident_id, size_t limit,
 {
 	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_ALERTS,
 	    "SELECT " ALERT_COLUMNS "FROM alerts a WHERE a.incident_id = ?2 "
-	    "ORDER BY a.state = 'resolved', a.starts_at DESC, a.id LIMIT ?3");
+	    /* 'firing' sorts before 'resolved': the index's order. */
+	    "ORDER BY a.state, a.starts_at DESC, a.id LIMIT ?3");
 
 	if (st == NULL)
 		return -1;

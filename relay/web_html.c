@@ -13,6 +13,7 @@
 #include "context.h"
 #include "embedded.h"
 #include "http_server.h"
+#include "slackhtml.h"
 #include "util.h"
 #include "web_auth.h"
 
@@ -63,15 +64,7 @@ web_ns_href(struct buf *b, const char *ns)
 void
 web_link(struct buf *b, const char *url, const char *text)
 {
-	if (url == NULL || !util_http_url(url)) {
-		web_h(b, text);
-		return;
-	}
-	buf_adds(b, "<a href=\"");
-	web_h(b, url);
-	buf_adds(b, "\" rel=\"noopener noreferrer\">");
-	web_h(b, text);
-	buf_adds(b, "</a>");
+	slackhtml_link(b, url, text);
 }
 
 void

@@ -230,7 +230,8 @@ alert_row(void *arg, const struct store_alert_row *a)
 	{
 		const char *urls[] = {a->generator_url, a->dashboard_url,
 		    a->panel_url, a->silence_url};
-		const char *names[] = {"source", "dashboard", "panel", "silence"};
+		const char *names[] = {
+		    "source", "dashboard", "panel", "silence"};
 		for (size_t i = 0; i < 4; i++) {
 			if (urls[i] == NULL || !util_http_url(urls[i]))
 				continue;
