@@ -49,7 +49,7 @@ period_time(int64_t ms, int date, int seconds, char *buf, size_t len)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
-	char day[16] = "";
+	char day[48] = "";
 
 	if (gmtime_r(&t, &tm) == NULL) {
 		snprintf(buf, len, "?");

@@ -54,7 +54,7 @@ notify_refresh_root(
     struct relay *r, int64_t now, const struct store_incident *inc, int at_once)
 {
 	int64_t nb = now;
-	int q;
+	int q, collapsed = 0;
 
 	if (inc->root_id <= 0)
 		return 0;
@@ -64,14 +64,17 @@ notify_refresh_root(
 		return 0;
 	/* A root not rendered yet will show the latest state anyway. */
 	q = store_message_queued(r->store, inc->root_id);
+	if (q > 0)
+		r->stats.updates_collapsed++;
 	if (q != 0)
 		return q < 0 ? -1 : 0;
 	if (!at_once && inc->last_update > 0 &&
 	    inc->last_update + r->cfg->slack.update_debounce > nb)
 		nb = inc->last_update + r->cfg->slack.update_debounce;
-	if (store_message_update_root(
-	        r->store, inc->id, inc->root_id, inc->channel, nb, now) < 0)
+	if (store_message_update_root(r->store, inc->id, inc->root_id,
+	        inc->channel, nb, now, &collapsed) < 0)
 		return -1;
+	r->stats.updates_collapsed += (uint64_t)collapsed;
 	return store_incident_set_last_update(r->store, inc->id, nb);
 }
 

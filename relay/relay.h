@@ -38,6 +38,7 @@ struct relay_stats {
 	uint64_t jobs_processed;
 	int64_t watchdog_last_seen; /* Unix ms */
 	uint64_t suppressed[5];     /* messages not posted (silent), by kind */
+	uint64_t updates_collapsed; /* refreshes absorbed by a queued one */
 };
 
 struct relay {

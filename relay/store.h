@@ -319,11 +319,12 @@ int64_t store_message_add(struct store *s, const struct store_message *m);
 /*
  * Queues a refresh of a root: when an unsent update of that root is queued
  * already, it stays the only one and its not_before becomes the earlier of
- * the two (pending updates collapse into the latest state). Returns the id
- * of the update row or -1.
+ * the two (pending updates collapse into the latest state; *collapsed says
+ * so). Returns the id of the update row or -1.
  */
 int64_t store_message_update_root(struct store *s, int64_t incident_id,
-    int64_t root_id, const char *channel, int64_t not_before, int64_t now);
+    int64_t root_id, const char *channel, int64_t not_before, int64_t now,
+    int *collapsed);
 
 /* Queued messages due at `now`, by priority then id; returns count or -1. */
 int store_messages_due(struct store *s, int64_t now, size_t limit,

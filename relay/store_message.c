@@ -101,7 +101,7 @@ store_message_add(struct store *s, const struct store_message *m)
 
 int64_t
 store_message_update_root(struct store *s, int64_t incident_id, int64_t root_id,
-    const char *channel, int64_t not_before, int64_t now)
+    const char *channel, int64_t not_before, int64_t now, int *collapsed)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_FIND_UPDATE,
 	    "SELECT id, not_before FROM messages WHERE thread_of = ? AND "
@@ -121,6 +121,7 @@ store_message_update_root(struct store *s, int64_t incident_id, int64_t root_id,
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail(s, "find update");
+	*collapsed = id > 0;
 	if (id > 0) {
 		if (not_before >= nb)
 			return id;

@@ -124,6 +124,11 @@ counters(struct relay *r, struct metrics *m)
 		metrics_add(f, (const char *[]){kinds[k], "suppressed", NULL},
 		    (double)r->stats.suppressed[k]);
 	}
+	f = metrics_counter(m, P "updates_collapsed_total",
+	    "Root refreshes absorbed by one already queued (pending updates "
+	    "collapse into the latest state).",
+	    NULL);
+	metrics_add(f, NULL, (double)r->stats.updates_collapsed);
 	f = metrics_counter(m, P "slack_requests_total",
 	    "Slack calls by method and answer class.",
 	    (const char *[]){"method", "code", NULL});
