@@ -16,8 +16,10 @@
 
 struct config;
 
-/* Alerts kept in a context before rendering caps them further. */
-#define CONTEXT_MAX_ALERTS 50
+/* Alerts a message lists at most ("… and N more" for the rest): 20 lines
+ * fit one Block Kit section, and a message is read, not scrolled. Every
+ * one costs a row read and its JSON each time the message is rendered. */
+#define CONTEXT_MAX_ALERTS 20
 
 /*
  * Returns new: the context of an incident message of `kind` ("root",
