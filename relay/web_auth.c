@@ -142,9 +142,7 @@ login_page(struct http_ctx *c, int code, const char *why)
 	web_page_begin(&p, c, "Log in", NULL, 0);
 	buf_adds(&p.b, "<h1>Log in</h1>");
 	if (why != NULL) {
-		buf_adds(&p.b, "<p class=\"error\">");
-		web_h(&p.b, why);
-		buf_adds(&p.b, "</p>");
+		web_error_p(&p.b, why);
 	}
 	web_form(&p, "/login");
 	buf_adds(&p.b,
@@ -273,15 +271,6 @@ start_session(struct http_ctx *c)
 	return 0;
 }
 
-/* After a form: 303 to where the result shows (a fixed path). */
-static void
-see_other(struct http_ctx *c, const char *where)
-{
-	evhttp_add_header(
-	    evhttp_request_get_output_headers(c->req), "Location", where);
-	evhttp_send_reply(c->req, 303, "See Other", NULL);
-}
-
 void
 web_login(struct http_ctx *c)
 {
@@ -319,7 +308,7 @@ web_login(struct http_ctx *c)
 		web_error(c, 500, "no randomness for a session");
 	} else {
 		log_event(LOG_INFO, "web login", "req", c->id, NULL);
-		see_other(c, "/");
+		web_see_other(c, "/");
 	}
 	evhttp_clear_headers(&form);
 }
@@ -339,5 +328,5 @@ web_logout(struct http_ctx *c)
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Set-Cookie",
 	    SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
-	see_other(c, "/login");
+	web_see_other(c, "/login");
 }

@@ -92,6 +92,22 @@ web_dur(struct buf *b, int64_t ms)
 }
 
 void
+web_error_p(struct buf *b, const char *msg)
+{
+	buf_adds(b, "<p class=\"error\">");
+	web_h(b, msg);
+	buf_adds(b, "</p>");
+}
+
+void
+web_see_other(struct http_ctx *c, const char *where)
+{
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(c->req), "Location", where);
+	evhttp_send_reply(c->req, 303, "See Other", NULL);
+}
+
+void
 web_form(struct web_page *p, const char *action)
 {
 	buf_printf(&p->b,

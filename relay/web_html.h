@@ -47,6 +47,13 @@ void web_time(struct buf *b, int64_t ms);
 /* Appends a short duration ("5m", "2h10m"). */
 void web_dur(struct buf *b, int64_t ms);
 
+/* Appends <p class="error">msg</p>, msg escaped. */
+void web_error_p(struct buf *b, const char *msg);
+
+/* Answers a form that worked: 303 See Other to where (a fixed, safe
+ * path), the page that shows the result. */
+void web_see_other(struct http_ctx *c, const char *where);
+
 /* Opens a POST form to action (already a safe path) with the CSRF
  * field; close it with "</form>". */
 void web_form(struct web_page *p, const char *action);

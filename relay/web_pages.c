@@ -387,9 +387,7 @@ namespace_page(struct http_ctx *c, const char *ns, const char *error)
 	owners_cells(r, &p.b, ns, n.now);
 	buf_adds(&p.b, "</tr></table>");
 	if (error != NULL) {
-		buf_adds(&p.b, "<p class=\"error\">");
-		web_h(&p.b, error);
-		buf_adds(&p.b, "</p>");
+		web_error_p(&p.b, error);
 	}
 	chart(r, &p.b, ns, n.now);
 	buf_adds(&p.b, "<h2>Open incidents</h2>");
@@ -414,9 +412,7 @@ namespace_page(struct http_ctx *c, const char *ns, const char *error)
 		ok = store_events_list(r->store, &ef, event_row, &n);
 	buf_adds(&p.b, "</ol>");
 	if (ok < 0) {
-		buf_adds(&p.b, "<p class=\"error\">");
-		web_h(&p.b, store_errmsg(r->store));
-		buf_adds(&p.b, "</p>");
+		web_error_p(&p.b, store_errmsg(r->store));
 	}
 	strlist_free(&n.alertnames);
 	strlist_free(&n.snoozes);
@@ -495,9 +491,7 @@ namespace_snooze(struct http_ctx *c, const char *ns)
 	} else {
 		struct buf to = BUF_INIT;
 		web_ns_href(&to, ns);
-		evhttp_add_header(evhttp_request_get_output_headers(c->req),
-		    "Location", buf_str(&to));
-		evhttp_send_reply(c->req, 303, "See Other", NULL);
+		web_see_other(c, buf_str(&to));
 		buf_free(&to);
 	}
 	free(ms[0]);
@@ -572,9 +566,7 @@ snoozes_page(struct http_ctx *c, const char *error, int code)
 	web_page_begin(&p, c, "Snoozes", "snoozes", 0);
 	buf_adds(&p.b, "<h1>Snoozes</h1>");
 	if (error != NULL) {
-		buf_adds(&p.b, "<p class=\"error\">");
-		web_h(&p.b, error);
-		buf_adds(&p.b, "</p>");
+		web_error_p(&p.b, error);
 	}
 	buf_adds(&p.b,
 	    "<table class=\"snoozes\"><thead><tr><th>#</th>"
@@ -640,9 +632,7 @@ web_snoozes(struct http_ctx *c)
 	if (why != NULL) {
 		snoozes_page(c, why, 400);
 	} else {
-		evhttp_add_header(evhttp_request_get_output_headers(c->req),
-		    "Location", "/snoozes");
-		evhttp_send_reply(c->req, 303, "See Other", NULL);
+		web_see_other(c, "/snoozes");
 	}
 	free(copy);
 	evhttp_clear_headers(&form);
@@ -683,7 +673,5 @@ web_snooze_end(struct http_ctx *c)
 		snoozes_page(c, "That snooze is not in force.", 404);
 		return;
 	}
-	evhttp_add_header(
-	    evhttp_request_get_output_headers(c->req), "Location", "/snoozes");
-	evhttp_send_reply(c->req, 303, "See Other", NULL);
+	web_see_other(c, "/snoozes");
 }

@@ -102,9 +102,7 @@ web_rules(struct http_ctx *c)
 	json_decref(rules);
 	buf_adds(&p.b, "</tbody></table><h2>Test a payload</h2>");
 	if (code == 400) {
-		buf_adds(&p.b, "<p class=\"error\">");
-		web_h(&p.b, err);
-		buf_adds(&p.b, "</p>");
+		web_error_p(&p.b, err);
 	} else if (out != NULL) {
 		explanation(&p.b, out);
 	}
