@@ -4,7 +4,7 @@
  *   pace -p PORT -o OUTFILE [-r REQ_PER_S] [-n REQUESTS] [-c CONNS]
  *        [-a ALERTS_PER_BODY] [-k NAMESPACES] [-m ALERTNAMES]
  *        [-x NS_PREFIX] [-u | -G] [-R RUN_ID] [-t TIMEOUT_MS] [-P PATH]
- *        [-w WRAP]
+ *        [-w WRAP] [-A]
  *
  * Request i is due at start + i/RATE (a timerfd keeps the schedule to the
  * microsecond). It goes out on an idle keep-alive connection (CONNS of them,
@@ -20,6 +20,10 @@
  * while i < NAMESPACES * ALERTNAMES. With -w WRAP, request i sends the body
  * of request i % WRAP: after WRAP requests the same groups and alerts are
  * re-sent unchanged (Grafana's periodic snapshots; nothing new to post).
+ * With -A the bodies are Alertmanager API v2 bodies instead (for
+ * bench/compare, with -P /api/v2/alerts): a JSON array of the same alerts
+ * (labels alertname, namespace, pod, severity; annotations; startsAt the
+ * time pace started, no endsAt).
  *
  * OUTFILE gets one line per request, times in CLOCK_MONOTONIC ns:
  *   <i> <due> <sent> <answered> <status> <accepted> <namespace of alert 0> <waited>
@@ -68,6 +72,8 @@ static double rate = 100;
 static long nreq = 1500;
 static long timeout_ms = 10000;
 static long wrap = 0; /* -w: bodies repeat after this many requests */
+static int am_format = 0; /* -A: Alertmanager API v2 bodies */
+static char started_at[32]; /* RFC 3339, UTC: startsAt of -A alerts */
 static const char *prefix = "bench", *outpath = NULL, *path = "/webhook/grafana";
 static unsigned run_id = 1;
 static struct req *reqs;
@@ -133,6 +139,29 @@ ns_name(char *buf, size_t n, long i, int j)
 		snprintf(buf, n, "%s-%d", prefix, j % nss);
 }
 
+/* Request i's alerts as an Alertmanager API v2 body (-A): the same labels
+ * as the Grafana body's, no fingerprint (Alertmanager hashes the labels). */
+static void
+build_am(long i, struct sb *body)
+{
+	sb_printf(body, "[");
+	for (int j = 0; j < alerts; j++) {
+		char ns[96];
+		ns_name(ns, sizeof(ns), i, j);
+		int an = grouped ? (int)((i / nss) % names) : names > 1 ? (j / nss) % names : 0;
+		sb_printf(body,
+		    "%s{\"labels\":{\"alertname\":\"BenchLatencyHigh%d\",\"namespace\":\"%s\","
+		    "\"pod\":\"api-%u-%ld-%d\",\"severity\":\"warning\"},"
+		    "\"annotations\":{\"summary\":\"p99 latency of api-%ld-%d above 500ms\","
+		    "\"description\":\"The 5m p99 request latency has been above 500 ms for 10 minutes.\","
+		    "\"runbook_url\":\"https://runbooks.bench/latency\"},"
+		    "\"startsAt\":\"%s\","
+		    "\"generatorURL\":\"http://prometheus.bench/graph?g0.expr=latency\"}",
+		    j ? "," : "", an, ns, run_id, i, j, i, j, started_at);
+	}
+	sb_printf(body, "]");
+}
+
 /* The full HTTP request for request i. */
 static void
 build(long i, struct sb *req)
@@ -141,6 +170,10 @@ build(long i, struct sb *req)
 	if (wrap > 0)
 		i %= wrap; /* the same groups and alerts again: re-sent snapshots */
 	body.len = 0;
+	if (am_format) {
+		build_am(i, &body);
+		goto request;
+	}
 	sb_printf(&body,
 	    "{\"receiver\":\"bench\",\"status\":\"firing\",\"orgId\":1,\"version\":\"1\","
 	    "\"groupKey\":\"{}/{__grafana_receiver__=\\\"bench\\\"}:{run=\\\"%u\\\", seq=\\\"%ld\\\"}\","
@@ -169,6 +202,7 @@ build(long i, struct sb *req)
 		    (unsigned long)i & 0xffffffffUL, j & 0xffff, i, j, 500 + j, ns, 500 + j);
 	}
 	sb_printf(&body, "]}");
+request:
 	req->len = 0;
 	sb_printf(req,
 	    "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
@@ -325,7 +359,7 @@ int
 main(int argc, char **argv)
 {
 	int o;
-	while ((o = getopt(argc, argv, "p:o:r:n:c:a:k:m:x:uGR:t:P:w:")) != -1) {
+	while ((o = getopt(argc, argv, "p:o:r:n:c:a:k:m:x:uGR:t:P:w:A")) != -1) {
 		switch (o) {
 		case 'p': port = atoi(optarg); break;
 		case 'o': outpath = optarg; break;
@@ -342,6 +376,7 @@ main(int argc, char **argv)
 		case 't': timeout_ms = atol(optarg); break;
 		case 'P': path = optarg; break;
 		case 'w': wrap = atol(optarg); break;
+		case 'A': am_format = 1; break;
 		default: fprintf(stderr, "bad option\n"); return 2;
 		}
 	}
@@ -349,8 +384,14 @@ main(int argc, char **argv)
 	    conns <= 0 || conns > 1024 || alerts <= 0 || nss <= 0 || names <= 0) {
 		fprintf(stderr, "usage: pace -p PORT -o OUT [-r RATE] [-n N] [-c CONNS] "
 				"[-a ALERTS] [-k NS] [-m NAMES] [-x PREFIX] [-u|-G] [-R RUN] "
-				"[-t TIMEOUT_MS] [-P PATH] [-w WRAP]\n");
+				"[-t TIMEOUT_MS] [-P PATH] [-w WRAP] [-A]\n");
 		return 2;
+	}
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(started_at, sizeof(started_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa;

@@ -9,6 +9,8 @@
  *   POST /api/chat.postMessage, POST /api/chat.update
  *       -> 200 {"ok":true,"channel":"C1","ts":"<increasing>"}
  *   POST /api/auth.test -> 200 {"ok":true,...}
+ *   POST /am, /am/...   -> 200 {} (an Alertmanager webhook_configs receiver,
+ *                          for bench/compare)
  *   GET  /stats         -> flushes LOGFILE, 200 {"requests":N,"post":P,...}
  *   anything else       -> 404 {"ok":false,"error":"unknown_method"}
  *
@@ -20,8 +22,13 @@
  * P = chat.postMessage, U = chat.update; R = no thread_ts (a root), T = a
  * thread reply. The namespace is the word after the first " · " of the
  * body (the relay's templates write "... · <namespace> · <alertname>"),
- * "-" when there is none. Times are taken when the whole request has been
- * read. Bounded: at most MAX_CONN connections, requests up to MAX_REQ bytes.
+ * "-" when there is none. An Alertmanager webhook (POST /am...) logs
+ *
+ *   <CLOCK_MONOTONIC ns> A R <namespace|-> <body bytes>
+ *
+ * with the value of the first "namespace" label after "groupLabels" (the
+ * first in the body when there is no such key). Times are taken when the
+ * whole request has been read. Bounded: at most MAX_CONN connections, requests up to MAX_REQ bytes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,7 +60,7 @@ struct conn {
 
 static volatile sig_atomic_t stop;
 static FILE *logf;
-static uint64_t n_req, n_post, n_update, n_other, n_root, n_reply;
+static uint64_t n_req, n_post, n_update, n_other, n_root, n_reply, n_am;
 
 static void
 on_signal(int sig)
@@ -158,6 +165,32 @@ namespace_of(const char *b, size_t n, char *ns, size_t nscap)
 		snprintf(ns, nscap, "-");
 }
 
+/* The value of "namespace":"..." in an Alertmanager webhook body: the one
+ * after "groupLabels" when there is one, else the first. */
+static void
+am_namespace_of(const char *b, size_t n, char *ns, size_t nscap)
+{
+	static const char key[] = "\"namespace\":\"";
+	const char *from = b, *end = b + n;
+	const char *g = memmem(b, n, "\"groupLabels\"", 13);
+	const char *p = NULL;
+	if (g != NULL)
+		p = memmem(g, (size_t)(end - g), key, sizeof(key) - 1);
+	if (p == NULL)
+		p = memmem(from, n, key, sizeof(key) - 1);
+	if (p == NULL) {
+		snprintf(ns, nscap, "-");
+		return;
+	}
+	p += sizeof(key) - 1;
+	size_t k = 0;
+	while (p < end && k + 1 < nscap && *p != '"' && *p != '\\' && (unsigned char)*p > 0x20)
+		ns[k++] = *p++;
+	ns[k] = '\0';
+	if (k == 0)
+		snprintf(ns, nscap, "-");
+}
+
 /* Handles complete requests in c->buf. Returns -1 to close the connection. */
 static int
 process(struct conn *c)
@@ -224,6 +257,13 @@ process(struct conn *c)
 			    (unsigned long long)(1700000000ull + n_req / 1000000),
 			    (unsigned long long)(n_req % 1000000));
 			respond(c, 200, resp, close_after);
+		} else if (is_post && plen >= 3 && memcmp(path, "/am", 3) == 0 &&
+		    (plen == 3 || path[3] == '/' || path[3] == '?')) {
+			char ns[128];
+			am_namespace_of(body, clen, ns, sizeof(ns));
+			fprintf(logf, "%llu A R %s %zu\n", (unsigned long long)t, ns, clen);
+			n_am++;
+			respond(c, 200, "{}", close_after);
 		} else if (is_post && PATHIS("/api/auth.test")) {
 			n_other++;
 			respond(c, 200,
@@ -235,10 +275,11 @@ process(struct conn *c)
 			char resp[256];
 			snprintf(resp, sizeof(resp),
 			    "{\"requests\":%llu,\"post\":%llu,\"update\":%llu,\"root\":%llu,"
-			    "\"reply\":%llu,\"other\":%llu}",
+			    "\"reply\":%llu,\"other\":%llu,\"am\":%llu}",
 			    (unsigned long long)n_req, (unsigned long long)n_post,
 			    (unsigned long long)n_update, (unsigned long long)n_root,
-			    (unsigned long long)n_reply, (unsigned long long)n_other);
+			    (unsigned long long)n_reply, (unsigned long long)n_other,
+			    (unsigned long long)n_am);
 			respond(c, 200, resp, close_after);
 		} else {
 			n_other++;
