@@ -260,21 +260,40 @@ store_messages_sendable(struct store *s, int64_t now, size_t limit,
     size_t per_channel, int (*cb)(void *arg, const struct store_message *m),
     void *arg)
 {
-	/* At most ?3 rows per channel (roots not pinned yet count alone), so
-	 * a backlog in one rate-limited channel cannot fill the batch and
-	 * hold up every other channel. */
+	/*
+	 * The first ?3 sendable rows of each channel (roots not pinned to a
+	 * channel yet: up to ?2), so a backlog in one rate-limited channel
+	 * cannot fill the batch and hold up every other channel. Each
+	 * channel's rows are read from the messages_queued index in sending
+	 * order: a turn costs the channels, not the backlog.
+	 */
 	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_SENDABLE,
-	    "SELECT * FROM (SELECT " MESSAGE_COLUMNS ", r.slack_channel, r.ts, "
-	    "m.priority AS o_pri, m.id AS o_id, row_number() OVER (PARTITION "
-	    "BY CASE WHEN coalesce(m.channel, '') = '' THEN 'id:' || m.id ELSE "
-	    "m.channel END ORDER BY m.priority DESC, m.id) AS o_rn FROM "
-	    "messages m LEFT JOIN messages r ON r.id = m.thread_of WHERE "
-	    "m.state = 'queued' AND m.not_before <= ?1 AND "
-	    "coalesce(m.next_attempt, 0) <= ?1 AND (m.thread_of IS NULL OR "
-	    "(r.state = 'posted' AND (m.kind = 'update' OR NOT EXISTS (SELECT "
-	    "1 FROM messages o WHERE o.thread_of = m.thread_of AND o.kind != "
-	    "'update' AND o.state IN ('queued', 'sending') AND o.id < "
-	    "m.id))))) WHERE o_rn <= ?3 ORDER BY o_pri DESC, o_id LIMIT ?2");
+	    /* The channels with queued messages, one index seek each. */
+	    "WITH RECURSIVE ch(channel) AS (SELECT min(channel) FROM messages "
+	    "INDEXED BY messages_queued WHERE state = 'queued' AND channel > "
+	    "'' UNION ALL SELECT (SELECT min(channel) FROM messages INDEXED BY "
+	    "messages_queued WHERE state = 'queued' AND channel > ch.channel) "
+	    "FROM ch WHERE ch.channel IS NOT NULL) "
+	    /* Roots not pinned to a channel yet (no thread to wait for). */
+	    "SELECT " MESSAGE_COLUMNS ", NULL, NULL FROM messages m WHERE "
+	    "m.id IN (SELECT x.id FROM messages x INDEXED BY messages_queued "
+	    "WHERE x.state = 'queued' AND x.channel = '' AND x.not_before <= "
+	    "?1 AND coalesce(x.next_attempt, 0) <= ?1 ORDER BY x.priority "
+	    "DESC, x.id LIMIT ?2) UNION ALL "
+	    /* The first ?3 of each channel that their thread lets go. */
+	    "SELECT " MESSAGE_COLUMNS ", r.slack_channel, r.ts FROM ch JOIN "
+	    "messages m ON m.id IN (SELECT x.id FROM messages x INDEXED BY "
+	    "messages_queued LEFT JOIN messages xr ON xr.id = x.thread_of "
+	    "WHERE x.state = 'queued' AND x.channel = ch.channel AND "
+	    "x.not_before <= ?1 AND coalesce(x.next_attempt, 0) <= ?1 AND "
+	    "(x.thread_of IS NULL OR (xr.state = 'posted' AND (x.kind = "
+	    "'update' OR NOT EXISTS (SELECT 1 FROM messages o WHERE "
+	    "o.thread_of "
+	    "= x.thread_of AND o.kind != 'update' AND o.state IN ('queued', "
+	    "'sending') AND o.id < x.id)))) ORDER BY x.priority DESC, x.id "
+	    "LIMIT ?3) LEFT JOIN messages r ON r.id = m.thread_of "
+	    /* Columns 12 and 1: priority and id. */
+	    "ORDER BY 12 DESC, 1 LIMIT ?2");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
@@ -288,7 +307,8 @@ store_messages_next_send(struct store *s)
 {
 	return store_scalar(s, ST_MESSAGES_NEXT_SEND,
 	    "SELECT coalesce(min(max(not_before, coalesce(next_attempt, 0))), "
-	    "0) FROM messages WHERE state = 'queued'",
+	    "0) FROM messages INDEXED BY messages_queued_due WHERE state = "
+	    "'queued'",
 	    "next send");
 }
 
