@@ -420,6 +420,14 @@ reply(struct apply *ap, const struct store_incident *inc, const char *tmpl,
 {
 	char detail[128];
 
+	/* "N more firing" while the last one of the thread still waits to
+	 * be sent: one reply with the sum says the same, once. */
+	if (strcmp(event, "joined") == 0 && inc->root_id > 0) {
+		int merged = store_message_merge_joined(
+		    ap->relay->store, inc->root_id, (int64_t)count);
+		if (merged != 0)
+			return merged < 0 ? -1 : 0;
+	}
 	snprintf(detail, sizeof(detail), "{\"event\":\"%s\",\"count\":%zu}",
 	    event, count);
 	return notify_reply(ap->relay, ap->now, inc, tmpl, detail);

@@ -326,6 +326,13 @@ int64_t store_message_update_root(struct store *s, int64_t incident_id,
     int64_t root_id, const char *channel, int64_t not_before, int64_t now,
     int *collapsed);
 
+/*
+ * When the newest queued reply of root's thread is an "alerts joined" one
+ * not sent yet, adds count to it (SPEC section 5: one reply says the
+ * alerts that joined). 1 merged, 0 not (queue a new reply), -1 error.
+ */
+int store_message_merge_joined(struct store *s, int64_t root_id, int64_t count);
+
 /* Queued messages due at `now`, by priority then id; returns count or -1. */
 int store_messages_due(struct store *s, int64_t now, size_t limit,
     int (*cb)(void *arg, const struct store_message *m), void *arg);

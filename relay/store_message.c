@@ -146,6 +146,25 @@ store_message_update_root(struct store *s, int64_t incident_id, int64_t root_id,
 }
 
 int
+store_message_merge_joined(struct store *s, int64_t root_id, int64_t count)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MESSAGE_MERGE_JOINED,
+	    "UPDATE messages SET detail = json_set(detail, '$.count', "
+	    "coalesce(json_extract(detail, '$.count'), 0) + ?2) WHERE id = "
+	    "(SELECT id FROM messages WHERE thread_of = ?1 AND kind = 'reply' "
+	    "AND state IN ('queued', 'sending') ORDER BY id DESC LIMIT 1) AND "
+	    "state = 'queued' AND json_extract(detail, '$.event') = 'joined'");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, root_id);
+	sqlite3_bind_int64(st, 2, count);
+	if (store_exec_stmt(s, st, "merge joined") != 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
 store_messages_due(struct store *s, int64_t now, size_t limit,
     int (*cb)(void *arg, const struct store_message *m), void *arg)
 {

@@ -2,6 +2,7 @@
 restart, rate limits, Appendix B's answers, outages, kill -9, SIGTERM and
 incoming-webhook mode."""
 import json
+import re
 import os
 import signal
 import threading
@@ -130,6 +131,29 @@ class TestRateLimits(DeliveryTest):
         for i in range(3, 8):
             self.assertGreaterEqual(t[i] - t[i - 1], 0.85, t)
         self.assertGreaterEqual(t[7] - t[0], 4.5)
+
+    def test_joined_replies_merge_while_queued(self):
+        # Slack takes one message a second: alerts that join while the
+        # last "N more firing" reply still waits are added to it, so the
+        # thread says the same with fewer messages.
+        relay = self.start(rate_per_channel=1)
+        alerts = [alert("00000000000000c0", "grow")]
+        self.post(relay, body(alerts))
+        root = self.slack.wait_for(lambda: self.slack.calls("chat.postMessage", answered=True),
+                                   what="root")[0]
+        ts = root.response["ts"]
+        for i in range(1, 9):
+            alerts.append(alert(f"00000000000000c{i}", "grow"))
+            self.post(relay, body(alerts))
+        def joined():
+            return [c for c in self.slack.calls("chat.postMessage", answered=True)
+                    if c.body.get("thread_ts") == ts and "more firing" in json.dumps(c.body)]
+        def total(cs):
+            return sum(int(re.search(r"\+(\d+) firing", c.body["text"]).group(1)) for c in cs)
+        cs = self.slack.wait_for(lambda: (lambda c: c if total(c) >= 8 else None)(joined()),
+                                 timeout=20, what="every joined alert told")
+        self.assertEqual(total(cs), 8)
+        self.assertLess(len(cs), 8, [c.body["text"] for c in cs])
 
 
 class TestFaults(DeliveryTest):
