@@ -561,14 +561,16 @@ finish_incident(struct apply *ap, const struct touch *t)
 {
 	struct relay *r = ap->relay;
 	struct store_incident inc;
-	struct store_incident_counts counts;
+	int firing, unsnoozed; /* an alert fires; one of them is not snoozed */
 	json_t *fresh = NULL;
 	int found = store_incident_get(r->store, t->incident_id, &inc);
 	int rc = -1;
 
 	if (found <= 0)
 		return found;
-	if (store_incident_counts(r->store, inc.id, &counts) != 0)
+	/* Two index probes: counting the alerts of a long incident at every
+	 * body would cost its size each time. */
+	if (store_incident_firing(r->store, inc.id, &firing, &unsnoozed) != 0)
 		return -1;
 	/* inc's strings live in a statement that the calls below reuse:
 	 * keep what is needed. */
@@ -590,7 +592,7 @@ finish_incident(struct apply *ap, const struct touch *t)
 		return -1;
 	/* A silent incident speaks once an alert that is not silent fires
 	 * in it: it is then posted as if it opened now. */
-	if (inc.silent && t->loud && counts.firing > 0) {
+	if (inc.silent && t->loud && firing) {
 		if (store_incident_set_silent(r->store, inc.id, 0) != 0)
 			return -1;
 		inc.silent = 0;
@@ -604,7 +606,7 @@ finish_incident(struct apply *ap, const struct touch *t)
 		/* Recorded, never posted. */
 		if (t->opened)
 			r->stats.suppressed[0]++;
-		if (counts.firing == 0)
+		if (!firing)
 			return store_incident_close(
 			    r->store, inc.id, ap->now, 0);
 		return 0;
@@ -613,8 +615,8 @@ finish_incident(struct apply *ap, const struct touch *t)
 	 * an incident whose firing alerts are all snoozed stays quiet, and
 	 * says "resolved while snoozed" when it resolves. */
 	{
-		int all = counts.firing > 0 && counts.snoozed == counts.firing;
-		if (counts.firing == 0 && inc.snoozed) {
+		int all = firing && !unsnoozed;
+		if (!firing && inc.snoozed) {
 			if (store_incident_close(
 			        r->store, inc.id, ap->now, 0) != 0)
 				return -1;
@@ -646,14 +648,14 @@ finish_incident(struct apply *ap, const struct touch *t)
 		return -1;
 
 	if (t->opened) {
-		if (counts.firing == 0)
+		if (!firing)
 			rc = store_incident_close(r->store, inc.id, ap->now, 0);
 		else
 			rc =
 			    post_root(ap, &inc, t, json_object_size(fresh) > 0);
 		goto done;
 	}
-	if (counts.firing == 0) {
+	if (!firing) {
 		int stale = t->stale > 0 && t->stale == t->resolved;
 		if (store_incident_close(r->store, inc.id, ap->now, stale) != 0)
 			goto done;
@@ -673,7 +675,9 @@ finish_incident(struct apply *ap, const struct touch *t)
 	if (json_object_size(fresh) > 0 && escalate(ap, &inc, t, fresh) != 0)
 		goto done;
 	if (t->reopened) {
-		rc = refresh_root(ap, &inc, 1) != 0 ||
+		struct store_incident_counts counts;
+		rc = store_incident_counts(r->store, inc.id, &counts) != 0 ||
+		        refresh_root(ap, &inc, 1) != 0 ||
 		        reply(ap, &inc, "update", "firing_again",
 		            (size_t)counts.firing) != 0
 		    ? -1

@@ -254,6 +254,11 @@ struct store_incident_counts {
 int store_incident_counts(
     struct store *s, int64_t id, struct store_incident_counts *out);
 
+/* Whether any alert of the incident fires (*firing) and whether one of
+ * those is not snoozed (*unsnoozed): two index probes. 0 or -1. */
+int store_incident_firing(
+    struct store *s, int64_t id, int *firing, int *unsnoozed);
+
 /* The incident's alerts, firing first then newest; every pointer is
  * borrowed for the callback. Returns count or -1. */
 int store_incident_alerts(struct store *s, int64_t incident_id, size_t limit,

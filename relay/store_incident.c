@@ -217,6 +217,28 @@ store_incident_set_truncated(struct store *s, int64_t id, int64_t n)
 }
 
 int
+store_incident_firing(struct store *s, int64_t id, int *firing, int *unsnoozed)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INCIDENT_FIRING,
+	    "SELECT EXISTS (SELECT 1 FROM alerts WHERE incident_id = ?1 AND "
+	    "state = 'firing'), EXISTS (SELECT 1 FROM alerts WHERE incident_id "
+	    "= ?1 AND state = 'firing' AND coalesce(snoozed_by, 0) = 0)");
+	int rc;
+
+	*firing = *unsnoozed = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*firing = sqlite3_column_int(st, 0);
+		*unsnoozed = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, "incident firing");
+}
+
+int
 store_incident_counts(
     struct store *s, int64_t id, struct store_incident_counts *out)
 {
