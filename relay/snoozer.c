@@ -165,24 +165,21 @@ incident_changed(struct relay *r, int64_t id, int64_t now, const char *detail)
 	return 0;
 }
 
-/* The history event of an alert snoozed or unsnoozed: who (detail, a JSON
- * object text) and which snooze. */
+/* The history event of an alert snoozed or unsnoozed: who (base, the
+ * apply's detail object, borrowed; "snooze" is set on it) and which
+ * snooze. */
 static int
 snooze_event(struct relay *r, const char *alert_id, int64_t snooze, int snoozed,
-    const char *detail, int64_t now)
+    json_t *base, int64_t now)
 {
-	json_t *d = json_loads(detail, 0, NULL);
 	char *text;
 	int rc;
 
-	if (!json_is_object(d)) {
-		json_decref(d);
-		d = json_object();
-	}
 	if (snooze > 0)
-		json_object_set_new(d, "snooze", json_integer(snooze));
-	text = json_dumps(d, JSON_COMPACT);
-	json_decref(d);
+		json_object_set_new(base, "snooze", json_integer(snooze));
+	else
+		json_object_del(base, "snooze");
+	text = json_dumps(base, JSON_COMPACT);
 	rc = store_event_alert(
 	    r->store, alert_id, snoozed ? "snoozed" : "unsnoozed", now, text);
 	free(text);
@@ -196,9 +193,17 @@ snoozer_apply(struct relay *r, const char *detail)
 	int64_t now = relay_now(r), *touched = NULL;
 	size_t ntouched = 0;
 	int rc = 0;
+	/* Parsed once for the events of every alert that changes. */
+	json_t *base = json_loads(detail, 0, NULL);
 
-	if (store_begin(r->store) != 0)
+	if (!json_is_object(base)) {
+		json_decref(base);
+		base = json_object();
+	}
+	if (store_begin(r->store) != 0) {
+		json_decref(base);
 		return -1;
+	}
 	if (store_alerts_firing_each(r->store, collect, &l) < 0)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
@@ -213,7 +218,7 @@ snoozer_apply(struct relay *r, const char *detail)
 			continue;
 		if (store_alert_set_snoozed(r->store, l.v[i].id, by) != 0 ||
 		    snooze_event(r, l.v[i].id, by > 0 ? by : l.v[i].snoozed_by,
-		        by > 0, detail, now) != 0) {
+		        by > 0, base, now) != 0) {
 			rc = -1;
 			break;
 		}
@@ -238,6 +243,7 @@ snoozer_apply(struct relay *r, const char *detail)
 	}
 	free(l.v);
 	free(touched);
+	json_decref(base);
 	if (rc == 0 && ntouched > 0 && r->outbox != NULL)
 		outbox_kick(r->outbox);
 	return rc;

@@ -33,16 +33,18 @@ store_event_alert(struct store *s, const char *alert_id, const char *kind,
 	sqlite3_bind_text(st, 4, alert_id, -1, SQLITE_STATIC);
 	if (store_exec_stmt(s, st, "event") != 0)
 		return -1;
-	if (strcmp(kind, "firing") != 0)
+	if (strcmp(kind, "firing") != 0 || sqlite3_changes(s->db) == 0)
 		return 0;
+	/* The namespace from the event just written (a rowid), not from the
+	 * alert again (a text key). */
 	st = store_stmt(s, ST_EVENT_HOURLY,
 	    "INSERT INTO fired_hourly (namespace, hour, n) SELECT namespace, "
-	    "?1, 1 FROM alerts WHERE id = ?2 ON CONFLICT (namespace, hour) DO "
+	    "?1, 1 FROM events WHERE id = ?2 ON CONFLICT (namespace, hour) DO "
 	    "UPDATE SET n = n + 1");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now - now % HOUR_MS);
-	sqlite3_bind_text(st, 2, alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, sqlite3_last_insert_rowid(s->db));
 	return store_exec_stmt(s, st, "fired hourly");
 }
 
