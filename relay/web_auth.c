@@ -28,13 +28,29 @@
 
 struct web_session {
 	char id[65];     /* hex of 32 random bytes; "" = free slot */
+	char token[65];  /* HMAC of the admin token it logged in with */
 	int64_t expires; /* Unix ms */
 };
 
 struct web {
 	char secret[65]; /* CSRF HMAC key, hex of 32 random bytes */
 	struct web_session sessions[LIMIT_WEB_SESSIONS];
+	/* Failed logins in the current minute (a guessing brake). */
+	int64_t fail_minute;
+	int fails;
 };
+
+/* Failed logins per minute before /login answers 429 until the minute
+ * ends. */
+#define WEB_LOGIN_FAILS 10
+
+/* The HMAC of the admin token in force, under the page's secret: a
+ * session opened with an older token (rotated on reload) is no session. */
+static void
+token_mark(const struct web *w, const char *token, char out[65])
+{
+	auth_hmac_hex(w->secret, "t:", 2, token, strlen(token), NULL, 0, out);
+}
 
 /* Hex of 32 bytes from the system's CSPRNG into out[65]. */
 static int
@@ -101,6 +117,7 @@ session(struct http_ctx *c)
 	char id[80];
 	int64_t now = relay_now(c->relay);
 	struct web_session *found = NULL;
+	char mark[65];
 
 	if (w == NULL || !cookie(c, SESSION_COOKIE, id, sizeof(id)) ||
 	    strlen(id) != 64)
@@ -112,7 +129,10 @@ session(struct http_ctx *c)
 		    util_ct_equal(s->id, 64, id, 64))
 			found = s;
 	}
-	return found;
+	if (found == NULL)
+		return NULL;
+	token_mark(w, c->relay->cfg->auth.admin_token, mark);
+	return util_ct_equal(found->token, 64, mark, 64) ? found : NULL;
 }
 
 int
@@ -261,6 +281,7 @@ start_session(struct http_ctx *c)
 	}
 	if (random_hex(slot->id) != 0)
 		return -1;
+	token_mark(w, c->relay->cfg->auth.admin_token, slot->token);
 	slot->expires = now + LIMIT_WEB_SESSION_SEC * 1000LL;
 	snprintf(v, sizeof(v),
 	    SESSION_COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; "
@@ -275,8 +296,10 @@ void
 web_login(struct http_ctx *c)
 {
 	const struct config *cfg = c->relay->cfg;
+	struct web *w = c->relay->web;
 	struct evkeyvalq form;
 	const char *tok;
+	int64_t minute = relay_now(c->relay) / 60000;
 
 	if (!http_host_allowed(cfg,
 	        evhttp_find_header(
@@ -294,6 +317,15 @@ web_login(struct http_ctx *c)
 			login_page(c, 200, NULL);
 		return;
 	}
+	if (w->fail_minute != minute) {
+		w->fail_minute = minute;
+		w->fails = 0;
+	}
+	if (w->fails >= WEB_LOGIN_FAILS) {
+		web_error(
+		    c, 429, "too many failed logins; try again in a minute");
+		return;
+	}
 	if (web_read_form(c, &form) != 0)
 		return;
 	tok = evhttp_find_header(&form, "token");
@@ -302,6 +334,7 @@ web_login(struct http_ctx *c)
 	} else if (tok == NULL ||
 	    !util_ct_equal(tok, strlen(tok), cfg->auth.admin_token,
 	        strlen(cfg->auth.admin_token))) {
+		w->fails++;
 		log_event(LOG_WARN, "web login refused", "req", c->id, NULL);
 		login_page(c, 401, "That is not the admin token.");
 	} else if (start_session(c) != 0) {

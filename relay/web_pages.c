@@ -168,7 +168,8 @@ struct ns_page {
 	int64_t now;
 	struct strlist alertnames; /* of open incidents, for the form */
 	struct strlist snoozes;    /* ids holding its alerts */
-	char label[128];           /* the label that names the namespace */
+	const char *label; /* the label that names it (the config's), NULL */
+	int failed;        /* a query inside a callback failed */
 };
 
 static void
@@ -199,9 +200,9 @@ find_label(void *arg, const struct store_alert_row *a)
 	json_t *j = json_loads(a->labels, 0, NULL);
 	const struct strlist *nl = &n->relay->cfg->grouping.namespace_labels;
 
-	for (size_t i = 0; i < nl->n && n->label[0] == '\0'; i++)
+	for (size_t i = 0; i < nl->n && n->label == NULL; i++)
 		if (json_object_get(j, nl->v[i]) != NULL)
-			snprintf(n->label, sizeof(n->label), "%s", nl->v[i]);
+			n->label = nl->v[i];
 	json_decref(j);
 	return 1;
 }
@@ -218,9 +219,10 @@ alert_row(void *arg, const struct store_alert_row *a)
 		if (!strlist_has(&n->snoozes, id))
 			strlist_add(&n->snoozes, id);
 	}
-	buf_printf(b, "<tr class=\"%s\"><td>%s%s</td><td>",
-	    strcmp(a->state, "firing") == 0 ? "firing" : "resolved", a->state,
-	    a->snoozed_by > 0 ? " (snoozed)" : "");
+	buf_printf(b, "<tr class=\"%s\"><td>",
+	    strcmp(a->state, "firing") == 0 ? "firing" : "resolved");
+	web_h(b, a->state);
+	buf_printf(b, "%s</td><td>", a->snoozed_by > 0 ? " (snoozed)" : "");
 	labels_html(b, a->labels);
 	buf_adds(b, "</td><td>");
 	web_h(b, a->value_string[0] != '\0' ? a->value_string : a->vals);
@@ -283,7 +285,9 @@ event_row(void *arg, const struct store_event *e)
 
 	buf_adds(b, "<li><span class=\"when\">");
 	web_time(b, e->time);
-	buf_printf(b, "</span> <span class=\"kind %s\">", e->kind);
+	buf_adds(b, "</span> <span class=\"kind ");
+	web_h(b, e->kind);
+	buf_adds(b, "\">");
 	web_h(b, e->kind);
 	buf_adds(b, "</span> ");
 	web_h(b, e->alertname);
@@ -357,7 +361,8 @@ ns_snooze_form(struct ns_page *n, const char *ns)
 }
 
 static void
-namespace_page(struct http_ctx *c, const char *ns, const char *error)
+namespace_page(
+    struct http_ctx *c, const char *ns, const char *error, int error_code)
 {
 	struct relay *r = c->relay;
 	struct web_page p;
@@ -396,6 +401,8 @@ namespace_page(struct http_ctx *c, const char *ns, const char *error)
 	f.state = 1;
 	f.limit = LIMIT_WEB_ROWS;
 	ok = store_incidents_list(r->store, &f, incident_block, &n);
+	if (n.failed)
+		ok = -1;
 	if (ok == 0)
 		buf_adds(&p.b, "<p class=\"empty\">None.</p>");
 	ns_snooze_form(&n, ns);
@@ -416,7 +423,7 @@ namespace_page(struct http_ctx *c, const char *ns, const char *error)
 	}
 	strlist_free(&n.alertnames);
 	strlist_free(&n.snoozes);
-	web_page_end(&p, error != NULL ? 400 : ok < 0 ? 503 : 200);
+	web_page_end(&p, error != NULL ? error_code : ok < 0 ? 503 : 200);
 }
 
 /* The matcher of label name = value, quoted (returns new). */
@@ -432,17 +439,18 @@ equal_matcher(const char *name, const char *value)
 }
 
 /* Creates a snooze from a form; NULL on success, else why (static or in
- * err). */
+ * err) and *status (400 invalid, 503 the database). */
 static const char *
 snooze_from_form(struct relay *r, struct evkeyvalq *form,
-    const char *const *matchers, size_t n, char *err, size_t errlen)
+    const char *const *matchers, size_t n, char *err, size_t errlen,
+    int *status)
 {
 	struct snooze_spec spec;
 	const char *dur = evhttp_find_header(form, "duration");
 	const char *reason = evhttp_find_header(form, "reason");
 	int64_t ms, now = relay_now(r);
-	int status;
 
+	*status = 400;
 	if (dur == NULL || snooze_duration(dur, &ms) != 0)
 		return "duration: e.g. 4h";
 	if (reason == NULL || *reason == '\0')
@@ -454,7 +462,7 @@ snooze_from_form(struct relay *r, struct evkeyvalq *form,
 	spec.ends_at = now + ms;
 	spec.author = "web";
 	spec.reason = reason;
-	if (snoozer_create(r, &spec, &status, err, errlen) < 0)
+	if (snoozer_create(r, &spec, status, err, errlen) < 0)
 		return err;
 	return NULL;
 }
@@ -470,6 +478,7 @@ namespace_snooze(struct http_ctx *c, const char *ns)
 	const char *alertname, *why;
 	char *ms[2] = {NULL, NULL}, err[512];
 	size_t nm = 1;
+	int status;
 
 	if (web_read_form(c, &form) != 0)
 		return;
@@ -480,14 +489,14 @@ namespace_snooze(struct http_ctx *c, const char *ns)
 	f.namespace = ns;
 	f.limit = 1;
 	store_alerts_list(r->store, &f, find_label, &n);
-	ms[0] = equal_matcher(n.label[0] != '\0' ? n.label : "namespace", ns);
+	ms[0] = equal_matcher(n.label != NULL ? n.label : "namespace", ns);
 	alertname = evhttp_find_header(&form, "alertname");
 	if (alertname != NULL && *alertname != '\0')
 		ms[nm++] = equal_matcher("alertname", alertname);
 	why = snooze_from_form(
-	    r, &form, (const char *const *)ms, nm, err, sizeof(err));
+	    r, &form, (const char *const *)ms, nm, err, sizeof(err), &status);
 	if (why != NULL) {
-		namespace_page(c, ns, why);
+		namespace_page(c, ns, why, status);
 	} else {
 		struct buf to = BUF_INIT;
 		web_ns_href(&to, ns);
@@ -522,7 +531,7 @@ web_namespace(struct http_ctx *c)
 		web_error(c, 404, "no such namespace");
 		return;
 	}
-	namespace_page(c, c->tail, NULL);
+	namespace_page(c, c->tail, NULL, 0);
 }
 
 /* ---- /snoozes ---- */
@@ -592,6 +601,7 @@ snoozes_page(struct http_ctx *c, const char *error, int code)
 void
 web_snoozes(struct http_ctx *c)
 {
+	int status = 400;
 	struct evkeyvalq form;
 	const char *text, *why;
 	char *copy, *line, err[512];
@@ -627,10 +637,10 @@ web_snoozes(struct http_ctx *c)
 	if (why == NULL && n == 0)
 		why = "matchers: at least one";
 	if (why == NULL)
-		why =
-		    snooze_from_form(c->relay, &form, ms, n, err, sizeof(err));
+		why = snooze_from_form(
+		    c->relay, &form, ms, n, err, sizeof(err), &status);
 	if (why != NULL) {
-		snoozes_page(c, why, 400);
+		snoozes_page(c, why, status);
 	} else {
 		web_see_other(c, "/snoozes");
 	}

@@ -35,13 +35,15 @@ message_card(void *arg, const struct store_message *m)
 	struct buf *b = arg;
 	json_t *blocks = json_loads(m->blocks, 0, NULL);
 
-	buf_printf(b,
-	    "<article class=\"message %s\"><div class=\"meta\">"
-	    "<span class=\"kind\">%s</span> ",
-	    state_name(m->state), m->kind);
+	buf_adds(b, "<article class=\"message ");
+	web_h(b, state_name(m->state));
+	buf_adds(b, "\"><div class=\"meta\"><span class=\"kind\">");
+	web_h(b, m->kind);
+	buf_adds(b, "</span> ");
 	web_h(b, m->channel);
-	buf_printf(
-	    b, " · <span class=\"state\">%s</span> · ", state_name(m->state));
+	buf_adds(b, " · <span class=\"state\">");
+	web_h(b, state_name(m->state));
+	buf_adds(b, "</span> · ");
 	web_time(b, m->posted_at > 0 ? m->posted_at : m->created_at);
 	if (m->thread_of > 0)
 		buf_printf(

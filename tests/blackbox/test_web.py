@@ -275,6 +275,29 @@ class TestLogin(RelayTest):
         copy.cookies = stolen
         self.assertEqual(copy.get("/")[0], 401)
 
+    def test_rotated_token_ends_sessions(self):
+        status, _, _, _ = self.b.post("/login", {"token": ADMIN}, csrf=self.b.csrf("/login"))
+        self.assertEqual(status, 303)
+        self.assertEqual(self.b.get("/")[0], 200)
+        self.relay.config["auth"]["admin_token"] = "a-new-token"
+        self.relay.write_config()
+        r = self.relay.post("/-/reload", headers={"Authorization": f"Bearer {ADMIN}"})
+        self.assertEqual(r.status, 200, r)
+        # The session of the old token is no session any more.
+        self.assertEqual(self.b.get("/")[0], 401)
+
+    def test_login_guessing_is_slowed(self):
+        # The brake counts per wall-clock minute: start well inside one.
+        if time.time() % 60 > 50:
+            time.sleep(61 - time.time() % 60)
+        statuses = [self.b.post("/login", {"token": f"guess-{i}"},
+                                csrf=self.b.csrf("/login"))[0] for i in range(12)]
+        self.assertEqual(statuses[:10], [401] * 10)
+        self.assertEqual(statuses[10:], [429, 429])
+        # Even the right token waits for the next minute.
+        self.assertEqual(self.b.post("/login", {"token": ADMIN},
+                                     csrf=self.b.csrf("/login"))[0], 429)
+
     def test_bearer_works_for_pages(self):
         status, _, _, _ = self.b.request("GET", "/", headers={"Authorization": f"Bearer {ADMIN}"})
         self.assertEqual(status, 200)
