@@ -62,6 +62,26 @@ struct page {
 	int64_t last_id; /* of the last one */
 };
 
+/* Prints s with control bytes as \xNN: stored text comes from webhooks and
+ * must not drive the operator's terminal. */
+static void
+print_safe(const char *s, int width)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f) {
+			printf("\\x%02x", c);
+			n += 3;
+		} else {
+			putchar(c);
+		}
+	}
+	for (; n < width; n++)
+		putchar(' ');
+}
+
 static int
 print_event(void *arg, const struct store_event *e)
 {
@@ -77,8 +97,11 @@ print_event(void *arg, const struct store_event *e)
 		json_decref(o);
 	} else {
 		util_time_format(e->time, t, sizeof(t));
-		printf("%-24s %-16s %-24s %s\n", t, e->kind,
-		    e->alertname[0] != '\0' ? e->alertname : "-", e->detail);
+		printf("%-24s %-16s ", t, e->kind);
+		print_safe(e->alertname[0] != '\0' ? e->alertname : "-", 24);
+		putchar(' ');
+		print_safe(e->detail, 0);
+		putchar('\n');
 	}
 	p->n++;
 	return 0;
@@ -187,8 +210,15 @@ cli_digest(const struct cli_args *a)
 		    "digest", "channel", cfg->slack.digest_channel, "text",
 		    text, "blocks", json_loads(blocks, 0, NULL), "thread_of",
 		    "mentions");
-		char *out = json_dumps(msg, JSON_INDENT(2));
-		printf("%s\n", out != NULL ? out : "[]");
+		char *out =
+		    msg != NULL ? json_dumps(msg, JSON_INDENT(2)) : NULL;
+		if (out == NULL) {
+			fprintf(stderr,
+			    "alert-delivery: digest: not a valid message\n");
+			json_decref(msg);
+			goto done;
+		}
+		printf("%s\n", out);
 		free(out);
 		json_decref(msg);
 	}

@@ -261,8 +261,10 @@ digest_queue(struct store *s, const struct config *cfg, const struct render *rd,
 		json_decref(ctx);
 		return 0;
 	}
-	if (digest_render(rd, ctx, &text, &blocks, err, errlen) != 0)
+	if (digest_render(rd, ctx, &text, &blocks, err, errlen) != 0) {
+		id = -2; /* the template's fault: retrying cannot help */
 		goto done;
+	}
 	memset(&m, 0, sizeof(m));
 	m.kind = "digest";
 	m.template = "digest";

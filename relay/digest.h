@@ -60,8 +60,9 @@ int digest_render(const struct render *rd, json_t *ctx, char **text,
 /*
  * Builds and queues the digest of [from, to) into the outbox, inside the
  * caller's transaction, to slack.digest_channel. With skip_empty an empty
- * period queues nothing. Returns the message id, 0 when skipped, or -1
- * with err set.
+ * period queues nothing. Returns the message id, 0 when skipped, -1 with
+ * err set when the database failed, -2 with err set when the digest
+ * cannot be rendered (a template that does not fit).
  */
 int64_t digest_queue(struct store *s, const struct config *cfg,
     const struct render *rd, int64_t from, int64_t to, int64_t now,

@@ -121,7 +121,8 @@ history_api_namespaces(struct http_ctx *c)
 	struct relay *r = c->relay;
 	struct ns_list l = {r, json_array(), relay_now(r)};
 
-	if (store_namespaces(r->store, l.now - DAY_MS, namespace_row, &l) < 0) {
+	if (store_namespaces(r->store, l.now - DAY_MS, LIMIT_API_LIST,
+	        namespace_row, &l) < 0) {
 		json_decref(l.list);
 		http_reply_error(
 		    c->req, 503, "database: %s", store_errmsg(r->store));
@@ -270,6 +271,10 @@ prune(struct relay *r, int64_t now)
 	struct store_prune p;
 	int rc;
 
+	if (now < r->prune_at)
+		return;
+	/* Again in a while, or at the next tick when a batch was full. */
+	r->prune_at = now + HISTORY_PRUNE_EVERY_MS;
 	if (store_begin(r->store) != 0)
 		return;
 	rc = store_prune(r->store, now - cfg->retention,
@@ -284,6 +289,14 @@ prune(struct relay *r, int64_t now)
 		    store_errmsg(r->store), NULL);
 		return;
 	}
+	if (p.events == HISTORY_PRUNE_BATCH ||
+	    p.alerts == HISTORY_PRUNE_BATCH ||
+	    p.episodes == HISTORY_PRUNE_BATCH ||
+	    p.incidents == HISTORY_PRUNE_BATCH ||
+	    p.messages == HISTORY_PRUNE_BATCH ||
+	    p.jobs == HISTORY_PRUNE_BATCH || p.snoozes == HISTORY_PRUNE_BATCH ||
+	    p.hours == HISTORY_PRUNE_BATCH)
+		r->prune_at = now;
 	if (p.events + p.alerts + p.incidents + p.messages + p.jobs > 0) {
 		char ev[24], al[24], in[24], ms[24];
 		snprintf(ev, sizeof(ev), "%lld", (long long)p.events);
@@ -324,6 +337,14 @@ digest(struct relay *r, int64_t now)
 	if (due)
 		id = digest_queue(r->store, cfg, r->render, from, to, now,
 		    cfg->digest.skip_empty, err, sizeof(err));
+	if (id == -2) {
+		/* Retrying every second would fail the same way and hold up
+		 * every later period: this one is skipped, loudly. */
+		log_event(LOG_ERROR,
+		    "digest cannot be rendered; period skipped", "error", err,
+		    NULL);
+		id = 0;
+	}
 	snprintf(end, sizeof(end), "%lld", (long long)to);
 	rc = id >= 0 && store_meta_put(r->store, DIGEST_META_KEY, end) == 0
 	    ? store_commit(r->store)

@@ -15,8 +15,11 @@ struct http_ctx;
 struct relay;
 struct store_event;
 
-/* Rows of each kind retention deletes per tick (one transaction). */
+/* Rows of each kind retention deletes per turn (one transaction), and how
+ * often a turn runs while the last one deleted less than a batch of each
+ * (a full batch: the next tick, a second later). */
 #define HISTORY_PRUNE_BATCH 1000
+#define HISTORY_PRUNE_EVERY_MS 10000
 
 /* GET /api/v1/namespaces: per namespace firing, snoozed, fired_24h, team,
  * owners (A.4), worst first. */
@@ -49,8 +52,8 @@ int history_message(struct relay *r, int64_t id, const char *kind, int64_t now,
     const char *channel, const char *ts, const char *error, int preview);
 
 /*
- * The housekeeping turn (every second): prunes one batch of what
- * retention lets go, and queues the digest of the period that ended, if
+ * The housekeeping turn (every second): prunes a batch of what retention
+ * lets go when one is due, and queues the digest of the period that ended, if
  * any (exactly once: the period's end is stored with it).
  */
 void history_tick(struct relay *r);

@@ -62,6 +62,7 @@ struct relay {
 	int stopping;
 	int migrated;        /* schema current: ready to serve */
 	int64_t loop_lag_ms; /* last measured event-loop delay */
+	int64_t prune_at;    /* next retention turn (Unix ms; history.c) */
 	uint64_t next_request_id;
 	struct relay_stats stats;
 };

@@ -90,9 +90,16 @@ store_events_list(struct store *s, const struct store_event_filter *f,
     int (*cb)(void *arg, const struct store_event *e), void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_EVENTS_LIST,
+	    /* Ids grow with time: since/until become id bounds found
+	     * through events_time, so a window is an index range of the
+	     * namespace, not a filter over its whole history. */
 	    "SELECT id, time, namespace, alertname, coalesce(incident_id, 0), "
-	    "alert, kind, detail FROM events WHERE namespace = ?1 AND time >= "
-	    "?2 AND time <= ?3 AND id < ?4 ORDER BY id DESC LIMIT ?5");
+	    "alert, kind, detail FROM events WHERE namespace = ?1 AND id >= "
+	    "coalesce((SELECT id FROM events WHERE time >= ?2 ORDER BY time, "
+	    "id LIMIT 1), 9223372036854775807) AND id <= coalesce((SELECT id "
+	    "FROM events WHERE time <= ?3 ORDER BY time DESC, id DESC LIMIT "
+	    "1), 0) AND time >= ?2 AND time <= ?3 AND id < ?4 ORDER BY id "
+	    "DESC LIMIT ?5");
 	int n = 0, rc;
 
 	if (st == NULL)
@@ -144,7 +151,7 @@ store_events_count(struct store *s, const char *kind, int64_t from, int64_t to)
 }
 
 int
-store_namespaces(struct store *s, int64_t fired_since,
+store_namespaces(struct store *s, int64_t fired_since, size_t limit,
     int (*cb)(void *arg, const struct store_namespace *n), void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_NAMESPACES,
@@ -164,12 +171,13 @@ store_namespaces(struct store *s, int64_t fired_since,
 	    "LEFT JOIN i ON i.namespace = ns.namespace "
 	    "LEFT JOIN h ON h.namespace = ns.namespace "
 	    "ORDER BY firing - snoozed DESC, firing DESC, fired DESC, "
-	    "ns.namespace");
+	    "ns.namespace LIMIT ?2");
 	int n = 0, rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, fired_since - fired_since % HOUR_MS);
+	sqlite3_bind_int64(st, 2, (int64_t)limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_namespace ns;
 

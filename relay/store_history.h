@@ -64,9 +64,10 @@ struct store_namespace {
 /*
  * Namespaces with alerts firing, open incidents or alerts fired since
  * fired_since (rounded down to its hour), worst first: unsnoozed firing,
- * then firing, then fired, then name. Returns count or -1.
+ * then firing, then fired, then name; the first limit of them. Returns
+ * count or -1.
  */
-int store_namespaces(struct store *s, int64_t fired_since,
+int store_namespaces(struct store *s, int64_t fired_since, size_t limit,
     int (*cb)(void *arg, const struct store_namespace *n), void *arg);
 
 /* Alerts fired per hour since `since` (hour starts, Unix ms) for one

@@ -217,10 +217,16 @@ int
 store_messages_list(struct store *s, const struct store_message_filter *f,
     int (*cb)(void *arg, const struct store_message *m), void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_MESSAGES_LIST,
-	    "SELECT " MESSAGE_COLUMNS "FROM messages m LEFT JOIN incidents i "
-	    "ON i.id = m.incident_id WHERE (?1 IS NULL OR i.namespace = ?1) "
-	    "ORDER BY m.id DESC LIMIT ?2");
+	/* A namespace's messages through its incidents (incidents_ns,
+	 * messages_incident): not a walk of every message kept. */
+	sqlite3_stmt *st = f->namespace == NULL
+	    ? store_stmt(s, ST_MESSAGES_LIST,
+	          "SELECT " MESSAGE_COLUMNS "FROM messages m ORDER BY m.id "
+	          "DESC LIMIT ?2")
+	    : store_stmt(s, ST_MESSAGES_LIST_NS,
+	          "SELECT " MESSAGE_COLUMNS "FROM messages m WHERE "
+	          "m.incident_id IN (SELECT id FROM incidents WHERE namespace "
+	          "= ?1) ORDER BY m.id DESC LIMIT ?2");
 
 	if (st == NULL)
 		return -1;

@@ -133,8 +133,8 @@ web_overview(struct http_ctx *c)
 	memset(&o, 0, sizeof(o));
 	o.relay = r;
 	o.now = relay_now(r);
-	if (store_namespaces(r->store, o.now - 24 * HOUR_MS, overview_row, &o) <
-	    0) {
+	if (store_namespaces(r->store, o.now - 24 * HOUR_MS, LIMIT_API_LIST,
+	        overview_row, &o) < 0) {
 		buf_free(&o.rows);
 		web_error(c, 503, store_errmsg(r->store));
 		return;
@@ -168,8 +168,10 @@ struct ns_page {
 	int64_t now;
 	struct strlist alertnames; /* of open incidents, for the form */
 	struct strlist snoozes;    /* ids holding its alerts */
-	const char *label; /* the label that names it (the config's), NULL */
-	int failed;        /* a query inside a callback failed */
+	const char *label;  /* the label that names it (the config's), NULL */
+	int failed;         /* a query inside a callback failed */
+	int64_t last_event; /* id of the last timeline event shown */
+	size_t events;      /* timeline events shown */
 };
 
 static void
@@ -283,6 +285,8 @@ event_row(void *arg, const struct store_event *e)
 	json_t *d = json_loads(e->detail, 0, NULL), *v;
 	const char *k;
 
+	n->last_event = e->id;
+	n->events++;
 	buf_adds(b, "<li><span class=\"when\">");
 	web_time(b, e->time);
 	buf_adds(b, "</span> <span class=\"kind ");
@@ -418,6 +422,13 @@ namespace_page(
 	if (ok >= 0)
 		ok = store_events_list(r->store, &ef, event_row, &n);
 	buf_adds(&p.b, "</ol>");
+	if (n.events == LIMIT_WEB_ROWS) {
+		/* The next page: events before the last one shown. */
+		buf_adds(&p.b, "<p><a href=\"");
+		web_ns_href(&p.b, ns);
+		buf_printf(&p.b, "?before=%lld\">Older events</a></p>",
+		    (long long)n.last_event);
+	}
 	if (ok < 0) {
 		web_error_p(&p.b, store_errmsg(r->store));
 	}

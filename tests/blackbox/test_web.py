@@ -222,6 +222,23 @@ class TestPages(RelayTest):
             status, _, _, _ = self.b.request("GET", path, headers={"Host": "evil.example:80"})
             self.assertEqual(status, 403, path)
 
+    def test_timeline_pages_back(self):
+        many = {"groupKey": "many", "alerts": [
+            {"labels": {"alertname": "Many", "namespace": "busy", "pod": f"p{i}"},
+             "fingerprint": f"{0xb000 + i:016x}"} for i in range(120)]}
+        self.assertEqual(self.relay.post("/webhook/grafana", many).status, 202)
+        self.relay.wait_for(lambda: len(self.relay.get(
+            "/api/v1/namespaces/busy/history?limit=1000").json()["events"]) >= 120, what="events")
+        total = len(self.relay.get("/api/v1/namespaces/busy/history?limit=1000").json()["events"])
+        _, _, page, _ = self.b.get("/namespaces/busy")
+        first = page.count('<span class="when">')
+        self.assertEqual(first, 100)
+        m = re.search(r'href="(/namespaces/busy\?before=\d+)">Older events', page)
+        self.assertIsNotNone(m)
+        _, _, older, _ = self.b.get(html.unescape(m.group(1)))
+        self.assertEqual(first + older.count('<span class="when">'), total)
+        self.assertNotIn("Older events", older)
+
     def test_static_assets(self):
         status, headers, css, _ = self.b.get("/static/app.css")
         self.assertEqual(status, 200)
