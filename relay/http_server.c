@@ -597,6 +597,7 @@ dispatch(struct evhttp_request *req, void *arg)
 		goto done;
 	found->fn(&c);
 done:
+	telemetry_busy(h->relay->telemetry, TASK_REQUEST, c.t0_us);
 	evhttp_clear_headers(&c.query);
 	free(path);
 }

@@ -82,6 +82,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct relay *r = in->relay;
 	struct pending *p;
 	size_t n = 0;
+	int64_t t0 = util_mono_us();
 	int began = store_begin(r->store) == 0, ok = began;
 
 	/* One transaction for every request of this loop turn (up to the
@@ -143,6 +144,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		event_active(in->flush, EV_TIMEOUT, 1);
 	if (ok)
 		pipeline_kick(r->pipeline);
+	telemetry_busy(r->telemetry, TASK_COMMIT, t0);
 }
 
 void

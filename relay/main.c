@@ -174,6 +174,8 @@ on_lag(evutil_socket_t fd, short what, void *arg)
 	t->lag_expected = now + LAG_PROBE_MS;
 }
 
+static void watch_changed(struct relay *r);
+
 /* The CLI and other processes write rules to the database directly:
  * notice it (SPEC section 2: within 2 seconds) and load them again. */
 static void
@@ -181,25 +183,38 @@ on_watch(evutil_socket_t fd, short what, void *arg)
 {
 	struct loop_timers *t = arg;
 	struct relay *r = t->relay;
-	struct ruleset *set;
-	char err[1024];
+	int64_t t0 = util_mono_us();
 
 	snoozer_tick(r);
 	reminder_tick(r);
 	history_tick(r);
-	if (!store_changed(r->store))
-		return;
+	if (store_changed(r->store))
+		watch_changed(r);
+	telemetry_busy(r->telemetry, TASK_TICK, t0);
+}
+
+/* Another process changed the database: reload what it may have changed. */
+static void
+watch_changed(struct relay *r)
+{
+	struct ruleset *set;
+	char err[1024];
+
 	/* A digest queued by `digest --post`. */
 	outbox_kick(r->outbox);
-	/* Snoozes added or removed by the CLI. */
-	if (snoozer_reload(r) == 0)
-		snoozer_apply(r, "{\"by\":\"cli\"}");
+	/* Snoozes added or removed by the CLI. The WAL being emptied by the
+	 * checkpointer also counts as a change: compare before applying. */
+	snoozer_refresh(r, "{\"by\":\"cli\"}");
 	set = rulebook_load(r->store, err, sizeof(err));
 	if (set == NULL) {
 		log_event(LOG_ERROR,
 		    "rules in the database do not load; the old "
 		    "ones stay",
 		    "error", err, NULL);
+		return;
+	}
+	if (rulebook_same(r->rules, set)) {
+		ruleset_free(set);
 		return;
 	}
 	ruleset_free(r->rules);
@@ -292,6 +307,17 @@ serve(const struct cli_args *a)
 	store_checkpointer_start(r.store, 1000);
 
 	ec = event_config_new();
+	/* By default libevent runs every callback of the active priority,
+	 * including those that activate themselves again, before it polls:
+	 * a work turn that "yields" by event_active() would run again at
+	 * once, and a backlog would hold the loop until it is gone. Poll
+	 * after each commit and work callback instead. */
+	if (ec == NULL ||
+	    event_config_set_max_dispatch_interval(
+	        ec, NULL, 1, RELAY_PRIO_COMMIT) != 0) {
+		log_event(LOG_ERROR, "cannot configure the event loop", NULL);
+		goto done;
+	}
 	r.base = event_base_new_with_config(ec);
 	if (r.base == NULL) {
 		log_event(LOG_ERROR, "cannot create the event loop", NULL);

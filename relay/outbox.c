@@ -562,7 +562,7 @@ call_done(void *arg, const struct http_response *resp)
 	struct outbox *o = c->outbox;
 	struct relay *r = o->relay;
 	struct slack_result res;
-	int64_t now = relay_now(r);
+	int64_t now = relay_now(r), t0 = util_mono_us();
 
 	o->inflight--;
 	slack_classify(c->method == M_WEBHOOK, resp, &res);
@@ -577,6 +577,7 @@ call_done(void *arg, const struct http_response *resp)
 	}
 	free(c);
 	outbox_kick(o);
+	telemetry_busy(r->telemetry, TASK_ANSWER, t0);
 }
 
 static void
@@ -615,9 +616,8 @@ probe_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-run_cb(evutil_socket_t fd, short what, void *arg)
+run_turn(struct outbox *o)
 {
-	struct outbox *o = arg;
 	struct relay *r = o->relay;
 
 	if (config_preview(r->cfg)) {
@@ -641,6 +641,16 @@ run_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	dispatch(o);
+}
+
+static void
+run_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox *o = arg;
+	int64_t t0 = util_mono_us();
+
+	run_turn(o);
+	telemetry_busy(o->relay->telemetry, TASK_OUTBOX, t0);
 }
 
 struct outbox *

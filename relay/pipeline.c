@@ -23,6 +23,7 @@
 #include "relay.h"
 #include "rules.h"
 #include "store.h"
+#include "telemetry.h"
 #include "store_history.h"
 #include "snooze.h"
 #include "util.h"
@@ -538,9 +539,8 @@ pipeline_sweep(struct relay *r)
 }
 
 static void
-run_cb(evutil_socket_t fd, short what, void *arg)
+run_turn(struct pipeline *p)
 {
-	struct pipeline *p = arg;
 	int64_t job;
 	int max = p->single ? 1 : LIMIT_JOBS_PER_TICK;
 	int n = run_batch(p->relay, max, LIMIT_TURN_US, &job);
@@ -580,15 +580,27 @@ run_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+run_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipeline *p = arg;
+	int64_t t0 = util_mono_us();
+
+	run_turn(p);
+	telemetry_busy(p->relay->telemetry, TASK_PIPELINE, t0);
+}
+
+static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct pipeline *p = arg;
 	struct timeval tv = {SWEEP_MS / 1000, 0};
+	int64_t t0 = util_mono_us();
 
 	if (pipeline_sweep(p->relay) != 0)
 		log_event(LOG_ERROR, "staleness sweep failed", "error",
 		    store_errmsg(p->relay->store), NULL);
 	evtimer_add(p->sweep, &tv);
+	telemetry_busy(p->relay->telemetry, TASK_SWEEP, t0);
 }
 
 struct pipeline *

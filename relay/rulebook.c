@@ -94,6 +94,20 @@ diff_sets(
 }
 
 int
+rulebook_same(const struct ruleset *a, const struct ruleset *b)
+{
+	struct buf diff = BUF_INIT;
+	int same;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	diff_sets(a, b, &diff);
+	same = diff.len == 0;
+	buf_free(&diff);
+	return same;
+}
+
+int
 rulebook_replace(struct store *s, const struct ruleset *set, struct buf *diff,
     int64_t now, char *err, size_t errlen)
 {

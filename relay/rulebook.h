@@ -19,6 +19,9 @@ struct store;
 /* Returns new: the rules in the database, or NULL with err set. */
 struct ruleset *rulebook_load(struct store *s, char *err, size_t errlen);
 
+/* 1 when a and b have the same rules (by name and content), else 0. */
+int rulebook_same(const struct ruleset *a, const struct ruleset *b);
+
 /*
  * Replaces every rule in the database with set (borrowed), in one
  * transaction, and marks the database as given rules. Appends the

@@ -121,6 +121,20 @@ snooze_set_add(struct snooze_set *s, int64_t id, const char *matchers_json,
 	return 0;
 }
 
+int
+snooze_set_same(const struct snooze_set *a, const struct snooze_set *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].id != b->v[i].id ||
+		    a->v[i].ends_at != b->v[i].ends_at)
+			return 0;
+	return 1;
+}
+
 size_t
 snooze_set_count(const struct snooze_set *s)
 {

@@ -55,6 +55,9 @@ int snooze_set_add(struct snooze_set *s, int64_t id, const char *matchers_json,
 
 size_t snooze_set_count(const struct snooze_set *s);
 
+/* 1 when a and b hold the same snoozes (ids and ends, in order), else 0. */
+int snooze_set_same(const struct snooze_set *a, const struct snooze_set *b);
+
 /* The id of the first snooze in force at now matching labels, or 0. */
 int64_t snooze_set_match(
     struct snooze_set *s, const struct kvlist *labels, int64_t now);

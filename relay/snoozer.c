@@ -42,8 +42,9 @@ load_one(void *arg, const struct store_snooze *z)
 	return 0;
 }
 
-int
-snoozer_reload(struct relay *r)
+/* Loads the active snoozes; *changed says whether they differ. */
+static int
+reload(struct relay *r, int *changed)
 {
 	struct snooze_set *set = snooze_set_new();
 	int64_t now = relay_now(r);
@@ -57,9 +58,28 @@ snoozer_reload(struct relay *r)
 		snooze_set_free(set);
 		return -1;
 	}
+	*changed = !snooze_set_same(r->snoozes, set);
 	snooze_set_free(r->snoozes);
 	r->snoozes = set;
 	return 0;
+}
+
+int
+snoozer_reload(struct relay *r)
+{
+	int changed;
+
+	return reload(r, &changed);
+}
+
+int
+snoozer_refresh(struct relay *r, const char *detail)
+{
+	int changed = 0;
+
+	if (reload(r, &changed) != 0)
+		return -1;
+	return changed ? snoozer_apply(r, detail) : 0;
 }
 
 /* A firing alert, copied out of the statement that listed it. */

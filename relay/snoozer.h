@@ -28,6 +28,13 @@ int snoozer_reload(struct relay *r);
 int snoozer_apply(struct relay *r, const char *detail);
 
 /*
+ * Reloads the snoozes (another process may have written them) and applies
+ * them only when they differ from the ones in memory: a database change
+ * that was not a snooze (a checkpoint, a rule) costs one read. 0, or -1.
+ */
+int snoozer_refresh(struct relay *r, const char *detail);
+
+/*
  * Validates spec (borrowed; spec->author says who: "api", "web", ...),
  * stores it and applies it at once. Returns the new snooze's id, or -1
  * with err set and *status 400 (invalid) or 503 (database).

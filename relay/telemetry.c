@@ -30,7 +30,11 @@ struct telemetry {
 	struct metrics *hist; /* histograms live between scrapes */
 	struct metrics_family *ingest;
 	struct metrics_family *delivery;
+	struct metrics_family *busy;
 };
+
+static const char *const task_names[TASK_COUNT] = {
+    "request", "commit", "pipeline", "outbox", "answer", "tick", "sweep"};
 
 struct telemetry *
 telemetry_new(void)
@@ -50,6 +54,10 @@ telemetry_new(void)
 	t->delivery = metrics_histogram(t->hist, P "delivery_latency_seconds",
 	    "Time from a message being queued to Slack accepting it.", NULL,
 	    del, sizeof(del) / sizeof(del[0]));
+	t->busy = metrics_histogram(t->hist, P "loop_busy_seconds",
+	    "How long one callback held the event loop, by task (webhook "
+	    "answers wait behind it).",
+	    (const char *[]){"task", NULL}, ack, sizeof(ack) / sizeof(ack[0]));
 	return t;
 }
 
@@ -74,6 +82,15 @@ telemetry_delivery(struct telemetry *t, double seconds)
 {
 	if (t != NULL)
 		metrics_observe(t->delivery, NULL, seconds);
+}
+
+void
+telemetry_busy(struct telemetry *t, enum telemetry_task task, int64_t since_us)
+{
+	if (t != NULL && task < TASK_COUNT)
+		metrics_observe(t->busy,
+		    (const char *[]){task_names[task], NULL},
+		    (double)(util_mono_us() - since_us) / 1e6);
 }
 
 /* The counters kept by the modules, as of now. */

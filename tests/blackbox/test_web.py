@@ -80,8 +80,10 @@ class TestPages(RelayTest):
     def setUp(self):
         self.relay = self.start_relay({"slack": {"update_debounce": "0"}})
         self.assertEqual(self.relay.post("/webhook/grafana", hostile_body()).status, 202)
-        self.relay.wait_for(lambda: len(self.relay.get("/api/v1/messages").json()["messages"]) >= 3,
-                            what="messages rendered")
+        def rendered():
+            msgs = self.relay.get("/api/v1/messages").json()["messages"]
+            return len(msgs) >= 3 and all(m["text"] for m in msgs)
+        self.relay.wait_for(rendered, what="messages rendered")
         self.b = Browser(self.relay)
 
     def assert_safe(self, page):
