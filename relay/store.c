@@ -143,6 +143,48 @@ exec_sql(struct store *s, const char *sql, const char *what)
 	return 0;
 }
 
+/*
+ * The lock wait: the checkpointer holds the write lock for a few ms while it
+ * empties the WAL, the CLI for about as long. SQLite's own handler sleeps
+ * 1, 2, 5, 10 ms ... between tries, which on the event loop adds more delay
+ * than the lock itself: try every 100 us instead, up to s->busy_ms.
+ */
+static int
+busy_wait(void *arg, int tries)
+{
+	struct store *s = arg;
+	struct timespec ts = {0, 100 * 1000};
+	int64_t now = util_mono_us();
+
+	if (tries == 0)
+		s->busy_since = now;
+	else if (now - s->busy_since >= s->busy_ms * 1000)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* WAL frames (4 KiB pages) after a commit past which the checkpointer is
+ * woken at once instead of at its next interval: the WAL is what a start
+ * after a crash reads in full (about 7 ms per MiB here), so keep it short. */
+#define STORE_WAL_KICK_FRAMES 1024
+
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = arg;
+
+	if (frames >= STORE_WAL_KICK_FRAMES && s->ckpt_running) {
+		pthread_mutex_lock(&s->ckpt_mu);
+		if (!s->ckpt_kicked) {
+			s->ckpt_kicked = 1;
+			pthread_cond_signal(&s->ckpt_cv);
+		}
+		pthread_mutex_unlock(&s->ckpt_mu);
+	}
+	return SQLITE_OK;
+}
+
 struct store *
 store_open(const char *path, enum store_mode mode, char *err, size_t errlen)
 {
@@ -172,7 +214,8 @@ store_open(const char *path, enum store_mode mode, char *err, size_t errlen)
 	sqlite3_extended_result_codes(s->db, 1);
 	/* A CLI writer holds the lock for milliseconds; waiting briefly is
 	 * cheaper than failing, and short enough not to stall the loop. */
-	sqlite3_busy_timeout(s->db, mode == STORE_RW ? 200 : 2000);
+	s->busy_ms = mode == STORE_RW ? 200 : 2000;
+	sqlite3_busy_handler(s->db, busy_wait, s);
 	/* Touch the file: a corrupt or foreign file fails here, at start. */
 	if (exec_sql(s, "SELECT count(*) FROM sqlite_master", "read") != 0) {
 		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
@@ -188,6 +231,8 @@ store_open(const char *path, enum store_mode mode, char *err, size_t errlen)
 		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
 		goto fail;
 	}
+	if (mode == STORE_RW)
+		sqlite3_wal_hook(s->db, wal_hook, s);
 	s->data_version = -1;
 	pthread_mutex_init(&s->ckpt_mu, NULL);
 	pthread_cond_init(&s->ckpt_cv, NULL);
@@ -555,8 +600,8 @@ store_backup(struct store *s, const char *file, char *err, size_t errlen)
 }
 
 /* WAL frames (pages) past which the checkpointer empties the WAL once it
- * is copied back: 16 384 frames of 4 KiB = 64 MiB. */
-#define STORE_WAL_TRUNCATE_FRAMES 16384
+ * is copied back: 1 024 frames of 4 KiB = 4 MiB. */
+#define STORE_WAL_TRUNCATE_FRAMES STORE_WAL_KICK_FRAMES
 
 static void *
 checkpointer(void *arg)
@@ -572,7 +617,10 @@ checkpointer(void *arg)
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, 1000);
+	/* TRUNCATE holds the write lock while it waits for readers: give up
+	 * soon (it is tried again at the next wake) rather than make the
+	 * relay's own writes wait. */
+	sqlite3_busy_timeout(db, 20);
 	/* A connection that has never read the database has not opened its
 	 * WAL, and a checkpoint through it does nothing at all. */
 	sqlite3_exec(
@@ -589,9 +637,11 @@ checkpointer(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &ts);
+		if (!s->ckpt_kicked)
+			pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &ts);
 		if (s->ckpt_stop)
 			break;
+		s->ckpt_kicked = 0;
 		pthread_mutex_unlock(&s->ckpt_mu);
 		sqlite3_wal_checkpoint_v2(
 		    db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done);
@@ -603,7 +653,7 @@ checkpointer(void *arg)
 		 * transaction (a few ms: nothing is left to copy) and empties
 		 * it.
 		 */
-		if (log_frames > STORE_WAL_TRUNCATE_FRAMES &&
+		if (log_frames >= STORE_WAL_TRUNCATE_FRAMES &&
 		    done == log_frames)
 			sqlite3_wal_checkpoint_v2(db, NULL,
 			    SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &done);

@@ -142,6 +142,9 @@ struct store {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	int ckpt_stop;
+	int ckpt_kicked;    /* the WAL passed STORE_WAL_KICK_FRAMES */
+	int64_t busy_ms;    /* how long a statement waits for a lock */
+	int64_t busy_since; /* util_mono_us() of the first wait */
 };
 
 /*
