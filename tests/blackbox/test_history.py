@@ -174,9 +174,13 @@ class TestDigest(RelayTest):
             alert("00000000000000e3", "chat", "Latency"), alert("00000000000000f1", "billing")))
         # The alerts count in the period they were processed in: the
         # first digest, or (posted just before a boundary) the second.
-        self.slack.wait_for(lambda: [c for c in self.digests()
-                                     if self.rows(c).get("chat", (0,))[0] > 0],
-                            timeout=40, what="digest with the alerts")
+        try:
+            self.slack.wait_for(lambda: [c for c in self.digests()
+                                         if self.rows(c).get("chat", (0,))[0] > 0],
+                                timeout=40, what="digest with the alerts")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; digests: {[c.body for c in self.digests()]}; "
+                                 f"history: {relay.get('/api/v1/namespaces/chat/history').json()}")
         first = [c for c in self.digests() if self.rows(c).get("chat", (0,))[0] > 0][0]
         self.assertEqual(self.rows(first)["chat"], (3, 0, 3))
         self.assertEqual(self.rows(first)["billing"], (1, 0, 1))
