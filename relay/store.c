@@ -599,9 +599,9 @@ store_backup(struct store *s, const char *file, char *err, size_t errlen)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* WAL frames (pages) past which the checkpointer empties the WAL once it
- * is copied back: 1 024 frames of 4 KiB = 4 MiB. */
-#define STORE_WAL_TRUNCATE_FRAMES STORE_WAL_KICK_FRAMES
+/* WAL frames (pages) past which the checkpointer restarts the WAL itself
+ * once it is copied back: 4 096 frames of 4 KiB = 16 MiB. */
+#define STORE_WAL_RESTART_FRAMES (4 * STORE_WAL_KICK_FRAMES)
 
 static void *
 checkpointer(void *arg)
@@ -617,7 +617,7 @@ checkpointer(void *arg)
 		sqlite3_close(db);
 		return NULL;
 	}
-	/* TRUNCATE holds the write lock while it waits for readers: give up
+	/* RESTART holds the write lock while it waits for readers: give up
 	 * soon (it is tried again at the next wake) rather than make the
 	 * relay's own writes wait. */
 	sqlite3_busy_timeout(db, 20);
@@ -646,17 +646,20 @@ checkpointer(void *arg)
 		sqlite3_wal_checkpoint_v2(
 		    db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done);
 		/*
-		 * A WAL only starts over when a writer finds it fully copied
-		 * back, which never happens while writes never pause: under
-		 * a steady load it would grow without end. Once it is large
-		 * and copied back, TRUNCATE waits for the writer's current
-		 * transaction (a few ms: nothing is left to copy) and empties
-		 * it.
+		 * A WAL starts over when a writer finds it fully copied back:
+		 * the relay's writes pause between turns, so this copy usually
+		 * lets the next one restart it, with no lock taken. Writes
+		 * that never pause would let it grow without end: once it is
+		 * large and copied back, RESTART takes the write lock for the
+		 * frames written meanwhile and starts it over (frames past the
+		 * new start are never read again, even after a crash). Taking
+		 * that lock at every wake put 10-25 ms lock waits into webhook
+		 * answers (ack p99 13 ms against 7.5 ms without).
 		 */
-		if (log_frames >= STORE_WAL_TRUNCATE_FRAMES &&
+		if (log_frames >= STORE_WAL_RESTART_FRAMES &&
 		    done == log_frames)
 			sqlite3_wal_checkpoint_v2(db, NULL,
-			    SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &done);
+			    SQLITE_CHECKPOINT_RESTART, &log_frames, &done);
 		pthread_mutex_lock(&s->ckpt_mu);
 	}
 	pthread_mutex_unlock(&s->ckpt_mu);
