@@ -152,13 +152,29 @@ store_alert_put(struct store *s, const char *id, enum alert_source src,
     int64_t snoozed_by)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_ALERT_PUT,
-	    "INSERT OR REPLACE INTO alerts (id, source, org_id, fingerprint, "
+	    "INSERT INTO alerts (id, source, org_id, fingerprint, "
 	    "group_key, namespace, alertname, state, stale, labels, "
 	    "annotations, "
 	    "vals, value_string, generator_url, silence_url, dashboard_url, "
 	    "panel_url, image_url, starts_at, ends_at, first_seen, last_seen, "
 	    "notifications, incident_id, snoozed_by) VALUES (?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    /* An upsert, not a replace: the incident count triggers see an
+	     * update (a replace's delete fires no trigger). */
+	    "ON CONFLICT (id) DO UPDATE SET source = excluded.source, org_id = "
+	    "excluded.org_id, fingerprint = excluded.fingerprint, group_key = "
+	    "excluded.group_key, namespace = excluded.namespace, alertname = "
+	    "excluded.alertname, state = excluded.state, stale = "
+	    "excluded.stale, labels = excluded.labels, annotations = "
+	    "excluded.annotations, vals = excluded.vals, value_string = "
+	    "excluded.value_string, generator_url = excluded.generator_url, "
+	    "silence_url = excluded.silence_url, dashboard_url = "
+	    "excluded.dashboard_url, panel_url = excluded.panel_url, image_url "
+	    "= excluded.image_url, starts_at = excluded.starts_at, ends_at = "
+	    "excluded.ends_at, first_seen = excluded.first_seen, last_seen = "
+	    "excluded.last_seen, notifications = excluded.notifications, "
+	    "incident_id = excluded.incident_id, snoozed_by = "
+	    "excluded.snoozed_by");
 	struct buf labels = BUF_INIT, annotations = BUF_INIT, vals = BUF_INIT;
 	int rc;
 
