@@ -377,3 +377,9 @@ history_tick(struct relay *r)
 	prune(r, now);
 	digest(r, now);
 }
+
+void
+history_start(struct relay *r)
+{
+	digest(r, relay_now(r));
+}

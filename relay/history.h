@@ -58,4 +58,12 @@ int history_message(struct relay *r, int64_t id, const char *kind, int64_t now,
  */
 void history_tick(struct relay *r);
 
+/*
+ * At start, before the loop: the first start records the period it
+ * starts in (so what is processed before the first tick, which may fall
+ * in the next period, is still digested); a later start queues the digest
+ * of a period that ended while it was stopped.
+ */
+void history_start(struct relay *r);
+
 #endif /* HISTORY_H */

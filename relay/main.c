@@ -303,6 +303,7 @@ serve(const struct cli_args *a)
 		goto done;
 	}
 	store_changed(r.store); /* the baseline for on_watch */
+	history_start(&r);
 	r.migrated = 1;
 	store_checkpointer_start(r.store, 1000);
 
