@@ -85,6 +85,7 @@ static const struct key keys[] = {
     {"limits", K_SECTION, 0, 0, NULL},
     {"limits.max_body", K_SIZE, O(limits.max_body), 0, "32MiB"},
     {"limits.max_alerts", K_COUNT, O(limits.max_alerts), 0, "10000"},
+    {"limits.max_pending", K_COUNT, O(limits.max_pending), 0, "100000"},
     {"slack", K_SECTION, 0, 0, NULL},
     {"slack.api_url", K_URL, O(slack.api_url), F_REQUIRED,
         "https://slack.com/api"},

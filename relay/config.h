@@ -37,6 +37,7 @@ struct config {
 	struct {
 		uint64_t max_body;
 		long long max_alerts;
+		long long max_pending; /* bodies accepted, not processed */
 	} limits;
 
 	struct {

@@ -37,8 +37,17 @@ struct pending {
 	size_t incidents;
 	uint64_t truncated;
 	int64_t received_at;
-	int64_t t0_us; /* arrival, for the ingest histogram */
+	int64_t t0_us;             /* arrival, for the ingest histogram */
+	int64_t job;               /* its row, once committed */
+	struct alert_batch *batch; /* the parsed body, owned */
 	char id[24];
+};
+
+/* A committed batch kept parsed for the pipeline (ingest_take). */
+struct parsed {
+	TAILQ_ENTRY(parsed) entry;
+	int64_t job;
+	struct alert_batch *batch; /* owned */
 };
 
 struct ingest {
@@ -46,6 +55,8 @@ struct ingest {
 	TAILQ_HEAD(, pending) queue;
 	size_t queued;
 	struct event *flush;
+	TAILQ_HEAD(, parsed) parsed; /* in job order */
+	size_t parsed_alerts;
 };
 
 /* Index into relay_stats.webhooks[src][...] for a status code. */
@@ -70,9 +81,69 @@ count_reply(struct relay *r, enum alert_source src, int code)
 static void
 pending_free(struct pending *p)
 {
+	alert_batch_free(p->batch);
 	free(p->json);
 	free(p->group_key);
 	free(p);
+}
+
+/* Keeps a committed batch for the pipeline while the bound allows. */
+static void
+keep_parsed(struct ingest *in, struct pending *p)
+{
+	struct parsed *x;
+
+	if (p->batch == NULL ||
+	    in->parsed_alerts + p->batch->nalerts > LIMIT_PARSED_ALERTS)
+		return;
+	x = xcalloc(1, sizeof(*x));
+	x->job = p->job;
+	x->batch = p->batch;
+	p->batch = NULL;
+	in->parsed_alerts += x->batch->nalerts;
+	TAILQ_INSERT_TAIL(&in->parsed, x, entry);
+}
+
+static void
+parsed_free(struct ingest *in, struct parsed *x)
+{
+	TAILQ_REMOVE(&in->parsed, x, entry);
+	in->parsed_alerts -= x->batch->nalerts;
+	alert_batch_free(x->batch);
+	free(x);
+}
+
+struct alert_batch *
+ingest_take(struct ingest *in, int64_t job)
+{
+	struct parsed *x;
+	struct alert_batch *b;
+
+	if (in == NULL)
+		return NULL;
+	/* Jobs are applied in id order: older entries were applied without
+	 * it (a rolled-back turn parses again) and are dropped. */
+	while ((x = TAILQ_FIRST(&in->parsed)) != NULL && x->job < job)
+		parsed_free(in, x);
+	if (x == NULL || x->job != job)
+		return NULL;
+	b = x->batch;
+	x->batch = NULL;
+	TAILQ_REMOVE(&in->parsed, x, entry);
+	in->parsed_alerts -= b->nalerts;
+	free(x);
+	return b;
+}
+
+void
+ingest_forget(struct ingest *in)
+{
+	struct parsed *x;
+
+	if (in == NULL)
+		return;
+	while ((x = TAILQ_FIRST(&in->parsed)) != NULL)
+		parsed_free(in, x);
 }
 
 static void
@@ -101,7 +172,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		j.truncated = p->truncated;
 		j.body = p->json;
 		j.body_len = strlen(p->json);
-		if (store_job_add(r->store, &j) < 0)
+		if ((p->job = store_job_add(r->store, &j)) < 0)
 			ok = 0;
 		n++;
 	}
@@ -110,6 +181,8 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		                                    : LIMIT_COMMIT_BATCH;
 	if (ok)
 		ok = store_commit(r->store) == 0;
+	if (ok)
+		r->jobs_pending += (int64_t)n;
 	else if (began)
 		store_rollback(r->store);
 	if (!ok)
@@ -122,6 +195,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&in->queue, p, entry);
 		in->queued--;
 		if (ok) {
+			keep_parsed(in, p);
 			http_reply_json(p->req, 202,
 			    json_pack("{s:I,s:I}", "accepted",
 			        (json_int_t)p->nalerts, "incidents",
@@ -162,6 +236,7 @@ ingest_new(struct relay *r)
 
 	in->relay = r;
 	TAILQ_INIT(&in->queue);
+	TAILQ_INIT(&in->parsed);
 	in->flush = event_new(r->base, -1, 0, flush_cb, in);
 	/* Lower priority than I/O: every request readable in this turn is
 	 * parsed and queued before the commit runs. */
@@ -181,6 +256,7 @@ ingest_free(struct ingest *in)
 		http_reply_error(p->req, 503, "shutting down");
 		pending_free(p);
 	}
+	ingest_forget(in);
 	if (in->flush != NULL)
 		event_free(in->flush);
 	free(in);
@@ -238,6 +314,18 @@ handle(struct http_ctx *c, enum alert_source src)
 		http_reply_error(c->req, code,
 		    "set auth.webhook_token: this relay listens beyond "
 		    "loopback");
+		goto done;
+	}
+	if (r->jobs_pending + (int64_t)r->ingest->queued >=
+	    cfg->limits.max_pending) {
+		char retry[16];
+		code = 503;
+		snprintf(retry, sizeof(retry), "%d", LIMIT_PENDING_RETRY_SEC);
+		evhttp_add_header(evhttp_request_get_output_headers(c->req),
+		    "Retry-After", retry);
+		http_reply_error(c->req, code,
+		    "backlog full: %lld bodies not processed yet; retry later",
+		    (long long)r->jobs_pending);
 		goto done;
 	}
 	if (len > cfg->limits.max_body) {
@@ -308,10 +396,10 @@ handle(struct http_ctx *c, enum alert_source src)
 	p->received_at = opts.now;
 	p->t0_us = c->t0_us;
 	memcpy(p->id, c->id, sizeof(p->id));
+	p->batch = b; /* kept for the pipeline after the commit */
 	TAILQ_INSERT_TAIL(&r->ingest->queue, p, entry);
 	if (r->ingest->queued++ == 0)
 		event_active(r->ingest->flush, EV_TIMEOUT, 1);
-	alert_batch_free(b);
 	return; /* answered by flush_cb */
 done:
 	count_reply(r, src, code);

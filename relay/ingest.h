@@ -7,9 +7,12 @@
 #ifndef INGEST_H
 #define INGEST_H
 
+#include <stdint.h>
+
 struct relay;
 struct http_ctx;
 struct ingest;
+struct alert_batch;
 
 /* Returns new (free with ingest_free, which answers 503 to waiting requests).
  */
@@ -18,6 +21,18 @@ void ingest_free(struct ingest *in);
 
 /* Commits and answers what is waiting for the group commit, now. */
 void ingest_flush(struct ingest *in);
+
+/*
+ * The parsed batch of a job committed by this process, for the pipeline:
+ * a stored body reads back to an equal batch (webhook.h), so parsing it
+ * again is work saved. Returns new (the caller frees it with
+ * alert_batch_free), or NULL when it was not kept (bounded by
+ * LIMIT_PARSED_ALERTS; after a restart; in is NULL): parse the body.
+ */
+struct alert_batch *ingest_take(struct ingest *in, int64_t job);
+
+/* Drops the kept batches (the config that parsed them was replaced). */
+void ingest_forget(struct ingest *in);
 
 /* Route handlers. */
 void ingest_grafana(struct http_ctx *c);

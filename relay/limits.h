@@ -55,6 +55,16 @@
 /* Jobs processed per loop tick, so that a backlog never stalls the loop. */
 #define LIMIT_JOBS_PER_TICK 64
 
+/* Alerts of committed webhook bodies kept parsed for the pipeline, which
+ * then need not parse the stored body again (a few MB at most). */
+#define LIMIT_PARSED_ALERTS 20000
+
+/* Retry-After of the 503 past limits.max_pending (accepted webhook bodies
+ * not processed yet): the relay acknowledges several times faster than it
+ * processes, and a flood that never stops would otherwise grow the
+ * database without bound. */
+#define LIMIT_PENDING_RETRY_SEC 10
+
 /* API list answers. */
 #define LIMIT_API_LIST 1000
 #define LIMIT_API_LIST_DEFAULT 100

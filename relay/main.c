@@ -120,6 +120,8 @@ relay_reload(struct relay *r, char *err, size_t errlen)
 	}
 	render_free(r->render);
 	r->render = render;
+	/* Batches parsed under the old grouping are parsed again. */
+	ingest_forget(r->ingest);
 	if (strcmp(next->listen, r->cfg->listen) != 0 ||
 	    strcmp(next->database, r->cfg->database) != 0)
 		log_event(LOG_WARN,
@@ -303,6 +305,9 @@ serve(const struct cli_args *a)
 		goto done;
 	}
 	store_changed(r.store); /* the baseline for on_watch */
+	r.jobs_pending = store_jobs_pending_count(r.store);
+	if (r.jobs_pending < 0)
+		r.jobs_pending = 0;
 	history_start(&r);
 	r.migrated = 1;
 	store_checkpointer_start(r.store, 1000);

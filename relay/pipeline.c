@@ -17,6 +17,7 @@
 #include "config.h"
 #include "incident.h"
 #include "limits.h"
+#include "ingest.h"
 #include "log.h"
 #include "mention.h"
 #include "outbox.h"
@@ -398,8 +399,10 @@ apply_job(void *arg, const struct store_job *j)
 	opts.default_namespace = cfg->grouping.default_namespace;
 	opts.max_alerts = SIZE_MAX;
 	opts.now = j->received_at;
-	b = webhook_parse(
-	    j->source, j->body, j->body_len, &opts, err, sizeof(err));
+	b = ingest_take(r->ingest, j->id);
+	if (b == NULL)
+		b = webhook_parse(
+		    j->source, j->body, j->body_len, &opts, err, sizeof(err));
 	if (b == NULL) {
 		/* A stored job always parsed once; if it no longer does, keep
 		 * it for inspection and move on rather than block the queue. */
@@ -453,6 +456,7 @@ run_batch(struct relay *r, int max, int64_t budget_us, int64_t *job)
 	}
 	n = (int)ap.jobs;
 	r->stats.jobs_processed += (uint64_t)n;
+	r->jobs_pending = r->jobs_pending > n ? r->jobs_pending - n : 0;
 	if (n > 0 && r->outbox != NULL)
 		outbox_kick(r->outbox);
 	/* Stopped at the deadline: report a full batch, so the caller comes
@@ -481,6 +485,8 @@ set_aside(struct relay *r, int64_t job)
 		store_rollback(r->store);
 		return -1;
 	}
+	if (r->jobs_pending > 0)
+		r->jobs_pending--;
 	snprintf(id, sizeof(id), "%lld", (long long)job);
 	log_event(LOG_ERROR,
 	    "job keeps failing; set aside (kept in the jobs table)", "job", id,

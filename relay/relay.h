@@ -60,9 +60,10 @@ struct relay {
 	int64_t clock_offset_ms;     /* tests shift the clock
 	                                (ALERT_DELIVERY_CLOCK_OFFSET) */
 	int stopping;
-	int migrated;        /* schema current: ready to serve */
-	int64_t loop_lag_ms; /* last measured event-loop delay */
-	int64_t prune_at;    /* next retention turn (Unix ms; history.c) */
+	int migrated;         /* schema current: ready to serve */
+	int64_t loop_lag_ms;  /* last measured event-loop delay */
+	int64_t prune_at;     /* next retention turn (Unix ms; history.c) */
+	int64_t jobs_pending; /* committed bodies not processed yet */
 	uint64_t next_request_id;
 	struct relay_stats stats;
 };

@@ -167,6 +167,41 @@ class TestConcurrency(RelayTest):
         relay.wait_for(lambda: len(relay.alerts()) == n_threads * per_thread,
                        what="every alert stored")
 
+    def test_backlog_full_answers_503_with_retry_after(self):
+        # limits.max_pending: 1. Bodies read in one loop turn are committed
+        # together, so among simultaneous bodies all but the first find
+        # one accepted and not processed yet, and get 503.
+        relay = self.start_relay({"limits": {"max_pending": 1}})
+        refused = []
+        for attempt in range(10):
+            barrier = threading.Barrier(16)
+            results = []
+
+            def worker(i, attempt=attempt, barrier=barrier, results=results):
+                body = {"alerts": [{"labels": {"alertname": "Flood", "namespace": "ns",
+                                               "i": f"{attempt}-{i}"}}]}
+                barrier.wait()
+                results.append(relay.post("/webhook/alertmanager", body))
+            threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertTrue(all(r.status in (202, 503) for r in results), results)
+            self.assertTrue(any(r.status == 202 for r in results), results)
+            refused = [r for r in results if r.status == 503]
+            if refused:
+                break
+        self.assertTrue(refused, "no 503 in 10 rounds of 16 simultaneous bodies")
+        self.assertEqual(refused[0].headers.get("Retry-After"), "10")
+        self.assertIn("backlog full", refused[0].json()["error"])
+        # Once the backlog is processed, bodies are accepted again.
+        body = {"alerts": [{"labels": {"alertname": "Flood", "namespace": "ns", "i": "late"}}]}
+        relay.wait_for(lambda: relay.post("/webhook/alertmanager", body).status == 202,
+                       what="a body accepted after the backlog")
+        m = relay.get("/metrics").body.decode()
+        self.assertRegex(m, r'webhooks_received_total\{source="alertmanager",code="503"\} [1-9]')
+
 
 if __name__ == "__main__":
     main()
