@@ -181,10 +181,10 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		                                    : LIMIT_COMMIT_BATCH;
 	if (ok)
 		ok = store_commit(r->store) == 0;
-	if (ok)
-		r->jobs_pending += (int64_t)n;
 	else if (began)
 		store_rollback(r->store);
+	if (ok)
+		r->jobs_pending += (int64_t)n;
 	if (!ok)
 		log_event(LOG_ERROR, "webhook commit failed", "error",
 		    store_errmsg(r->store), NULL);
