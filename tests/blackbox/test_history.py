@@ -41,6 +41,11 @@ class TestHistoryApi(RelayTest):
         relay.wait_for(lambda: any(e["kind"] == "resolved"
                                    for e in self.events(relay, "chat")["events"]),
                        what="resolved event")
+        # The messages the resolution queued add events when rendered:
+        # read the history once nothing is left to render.
+        relay.wait_for(lambda: all(m["state"] not in ("pending", "sending") for m in
+                                   relay.get("/api/v1/messages").json()["messages"]),
+                       what="every message rendered")
         chat = self.events(relay, "chat")["events"]
         billing = self.events(relay, "billing")["events"]
         self.assertTrue(chat and billing)
