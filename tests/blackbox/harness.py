@@ -172,6 +172,13 @@ class Relay:
         assert r.status == 200, r
         return r.json()["alerts"]
 
+    def wait_rendered(self, timeout=10):
+        """Waits until no message is pending or being sent: rendering
+        (and its events) runs in loop turns after the job that queued it."""
+        self.wait_for(lambda: all(m["state"] not in ("pending", "sending") for m in
+                                  self.get("/api/v1/messages?limit=1000").json()["messages"]),
+                      timeout=timeout, what="every message rendered")
+
     def wait_for(self, pred, timeout=10, what="condition"):
         deadline = time.time() + timeout
         last = None

@@ -43,9 +43,7 @@ class TestHistoryApi(RelayTest):
                        what="resolved event")
         # The messages the resolution queued add events when rendered:
         # read the history once nothing is left to render.
-        relay.wait_for(lambda: all(m["state"] not in ("pending", "sending") for m in
-                                   relay.get("/api/v1/messages").json()["messages"]),
-                       what="every message rendered")
+        relay.wait_rendered()
         chat = self.events(relay, "chat")["events"]
         billing = self.events(relay, "billing")["events"]
         self.assertTrue(chat and billing)

@@ -231,6 +231,7 @@ class TestPages(RelayTest):
         self.assertEqual(self.relay.post("/webhook/grafana", many).status, 202)
         self.relay.wait_for(lambda: len(self.relay.get(
             "/api/v1/namespaces/busy/history?limit=1000").json()["events"]) >= 120, what="events")
+        self.relay.wait_rendered()  # its messages add events too
         total = len(self.relay.get("/api/v1/namespaces/busy/history?limit=1000").json()["events"])
         _, _, page, _ = self.b.get("/namespaces/busy")
         first = page.count('<span class="when">')
