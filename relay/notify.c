@@ -11,7 +11,8 @@
 #include "store.h"
 
 int64_t
-notify_new_root(struct relay *r, int64_t now, const struct store_incident *inc)
+notify_new_root(struct relay *r, int64_t now, const struct store_incident *inc,
+    const char *detail, int mentions)
 {
 	struct store_message m;
 	int64_t root;
@@ -21,7 +22,8 @@ notify_new_root(struct relay *r, int64_t now, const struct store_incident *inc)
 	m.kind = "root";
 	m.template = "root";
 	m.channel = inc->channel;
-	m.priority = incident_priority(inc->severity, 0);
+	m.detail = detail;
+	m.priority = incident_priority(inc->severity, mentions);
 	m.created_at = now;
 	m.not_before = now;
 	root = store_message_add(r->store, &m);
@@ -43,7 +45,7 @@ notify_replace_failed_root(
 		return -1;
 	if (!failed)
 		return 0;
-	if ((root = notify_new_root(r, now, inc)) < 0)
+	if ((root = notify_new_root(r, now, inc, NULL, 0)) < 0)
 		return -1;
 	inc->root_id = root;
 	return 1;

@@ -26,10 +26,11 @@ int notify_refresh_root(struct relay *r, int64_t now,
 int notify_reply(struct relay *r, int64_t now, const struct store_incident *inc,
     const char *tmpl, const char *detail);
 
-/* Queues a new root for inc (its channel and severity) and makes it the
- * incident's root. Returns its id, or -1. */
-int64_t notify_new_root(
-    struct relay *r, int64_t now, const struct store_incident *inc);
+/* Queues a new root for inc (its channel and severity; detail, a JSON
+ * object text or NULL, borrowed; mentions raises its priority) and makes it
+ * the incident's root. Returns its id, or -1. */
+int64_t notify_new_root(struct relay *r, int64_t now,
+    const struct store_incident *inc, const char *detail, int mentions);
 
 /*
  * Nothing threaded under a root that failed for good (a channel Slack

@@ -109,28 +109,14 @@ static int
 post_root(struct apply *ap, const struct store_incident *inc,
     const struct touch *t, int mentions)
 {
-	struct relay *r = ap->relay;
-	struct store_message m;
 	json_t *detail = json_pack(
 	    "{s:s,s:O}", "event", "opened", "decisions", t->decisions);
 	char *text = json_dumps(detail, JSON_COMPACT);
-	int64_t root;
+	int64_t root = notify_new_root(ap->relay, ap->now, inc, text, mentions);
 
-	memset(&m, 0, sizeof(m));
-	m.incident_id = inc->id;
-	m.kind = "root";
-	m.template = "root";
-	m.channel = inc->channel;
-	m.detail = text;
-	m.priority = incident_priority(inc->severity, mentions);
-	m.created_at = ap->now;
-	m.not_before = ap->now;
-	root = store_message_add(r->store, &m);
 	free(text);
 	json_decref(detail);
-	if (root < 0 || store_incident_set_root(r->store, inc->id, root) != 0)
-		return -1;
-	return 0;
+	return root < 0 ? -1 : 0;
 }
 
 /* A mention that is not in the root goes in a thread reply broadcast to

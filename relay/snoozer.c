@@ -176,7 +176,9 @@ incident_changed(struct relay *r, int64_t id, int64_t now, const char *detail)
 	}
 	json_decref(d);
 	if (inc.root_id <= 0) /* snoozed since it opened: first post now */
-		return all ? 0 : notify_new_root(r, now, &inc) < 0 ? -1 : 0;
+		return all                                       ? 0
+		    : notify_new_root(r, now, &inc, NULL, 0) < 0 ? -1
+		                                                 : 0;
 	if (notify_replace_failed_root(r, now, &inc) < 0)
 		return -1;
 	if (notify_refresh_root(r, now, &inc, 1) != 0 ||
